@@ -1,0 +1,80 @@
+"""The app factory: settings in, a FastAPI app out; the store opened in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import pyoxigraph as ox
+from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import PlainTextResponse
+
+from wise_kg import __version__
+from wise_kg.api.sparql_routes import router as sparql_router
+from wise_kg.config import Settings
+from wise_kg.errors import NotAcceptable, WiseKgError
+from wise_kg.store import BuildInfo, open_read_only
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Make the read-only API over the built store named by ``settings``."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store, info = open_read_only(settings.resolved_store_path())
+        app.state.store, app.state.build = store, info
+        yield
+        del app.state.store
+
+    app = FastAPI(
+        title="wise-kg",
+        version=__version__,
+        summary="The WISE capacity-building knowledge graph: SPARQL 1.1 and Linked Data.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match"],
+        allow_credentials=False,
+    )
+    app.add_exception_handler(WiseKgError, _error_response)
+    app.include_router(sparql_router)
+
+    @app.get("/health", tags=["service"], summary="Liveness and the build being served")
+    def health(build: BuildDep) -> dict[str, object]:
+        return {"status": "ok", "build": build.build_id, "quads": build.quads}
+
+    return app
+
+
+async def _error_response(_request: Request, exc: Exception) -> PlainTextResponse:
+    """One answer per error type: its status, its message as plain text."""
+    assert isinstance(exc, WiseKgError)
+    headers = {"Vary": "Accept"} if isinstance(exc, NotAcceptable) else None
+    return PlainTextResponse(str(exc) + "\n", status_code=exc.http_status, headers=headers)
+
+
+def get_store(request: Request) -> ox.Store:
+    """The store opened in the lifespan."""
+    return request.app.state.store
+
+
+def get_build(request: Request) -> BuildInfo:
+    """The description of the build being served."""
+    return request.app.state.build
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was made with."""
+    return request.app.state.settings
+
+
+StoreDep = Annotated[ox.Store, Depends(get_store)]
+BuildDep = Annotated[BuildInfo, Depends(get_build)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

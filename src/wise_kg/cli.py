@@ -1,0 +1,135 @@
+"""The command line: a thin face over the library (``wise-kg --help``).
+
+Exit codes: 0 success (warnings allowed), 1 the sources break the shapes,
+2 the command could not run (syntax error, missing files, bad query …).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from wise_kg import __version__
+from wise_kg.build import build
+from wise_kg.config import Settings
+from wise_kg.errors import StoreNotBuilt, ValidationFailed, WiseKgError
+from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
+from wise_kg.report import RENDERERS, as_text
+from wise_kg.sparql import answer, inspect
+from wise_kg.store import current, open_read_only
+from wise_kg.validate import validate_project
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        key: value
+        for key, value in {
+            "project_dir": args.project,
+            "store_path": args.store,
+            "host": getattr(args, "host", None),
+            "port": getattr(args, "port", None),
+        }.items()
+        if value is not None
+    }
+    return Settings(**overrides)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate the sources with SHACL and print the report."""
+    report = validate_project(_settings(args))
+    sys.stdout.write(RENDERERS[args.format](report))
+    return 0 if report.conforms else 1
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Parse, validate and load the sources into a new store, then swap it in."""
+    settings = _settings(args)
+    try:
+        result = build(settings)
+    except ValidationFailed as failed:
+        sys.stdout.write(as_text(failed.report))  # type: ignore[arg-type]
+        print(f"build failed: {failed}", file=sys.stderr)
+        return 1
+    if result.report.warnings:
+        sys.stdout.write(as_text(result.report))
+    info = result.info
+    graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(info.graphs.items()))
+    print(f"built {info.build_id}: {info.quads} quads ({graphs}) at {settings.resolved_store_path()}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Build if no store exists yet, then serve the API with uvicorn."""
+    import uvicorn
+
+    from wise_kg.api import create_app
+
+    settings = _settings(args)
+    try:
+        current(settings.resolved_store_path())
+    except StoreNotBuilt:
+        status = cmd_build(args)
+        if status:
+            return status
+    print(f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run one SPARQL query against the built store and print the answer."""
+    settings = _settings(args)
+    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.query
+    if not text:
+        print("give a query, or --file PATH", file=sys.stderr)
+        return 2
+    info = inspect(text)
+    fmt = by_name(args.format or info.formats()[0].name, info.formats())
+    store, _info = open_read_only(settings.resolved_store_path())
+    sys.stdout.write(answer(store, text, fmt, result_limit=settings.result_limit).decode("utf-8"))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``wise-kg``."""
+    top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=f"wise-kg {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", type=Path, help="folder with ontology/ data/ shapes/ (default .)")
+    common.add_argument("--store", type=Path, help="store path (default .wise-kg/store)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", parents=[common], help="validate the sources with SHACL")
+    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("build", parents=[common], help="build the store (atomic swap)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", parents=[common], help="build if needed, then serve the API")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("query", parents=[common], help="run a SPARQL query on the built store")
+    p.add_argument("query", nargs="?", help="the SPARQL text")
+    p.add_argument("--file", help="read the query from a file")
+    names = sorted({f.name for f in RESULT_FORMATS + GRAPH_FORMATS})
+    p.add_argument("--format", choices=names, help="answer format (default JSON / Turtle)")
+    p.set_defaults(func=cmd_query)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``wise-kg`` command."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WiseKgError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Typed settings, made once and passed explicitly (env prefix ``WISE_KG_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The IRI every published resource starts with (``…/id/{kind}/{slug}``).
+PUBLISHED_BASE = "https://w3id.org/wise-kg/"
+ONTOLOGY_IRI = PUBLISHED_BASE + "ontology"
+GRAPH_BASE = PUBLISHED_BASE + "graph/"
+
+
+class Settings(BaseSettings):
+    """Every knob of wise-kg. Read from ``WISE_KG_*`` variables or given directly.
+
+    >>> Settings(port=9000).port
+    9000
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WISE_KG_", extra="forbid")
+
+    project_dir: Path = Field(
+        default=Path("."),
+        description="Folder holding ontology/, data/, shapes/ and queries/.",
+    )
+    store_path: Path = Field(
+        default=Path(".wise-kg/store"),
+        description="Where the built store lives (a link swapped atomically on rebuild).",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_iri: str = Field(
+        default=PUBLISHED_BASE,
+        description="Base of the published IRIs; the server answers for them locally.",
+    )
+    query_timeout: float = Field(default=10.0, gt=0, description="Seconds a query may run.")
+    result_limit: int = Field(default=10_000, gt=0, description="Most rows a query may return.")
+    max_body_bytes: int = Field(default=1_000_000, gt=0, description="Largest request body.")
+
+    def source_dir(self, name: str) -> Path:
+        """The folder of one kind of source (``ontology``, ``data``, ``shapes``, ``queries``)."""
+        return self.project_dir / name
+
+    def resolved_store_path(self) -> Path:
+        """The store path, relative paths taken from the project folder."""
+        path = self.store_path
+        return path if path.is_absolute() else self.project_dir / path

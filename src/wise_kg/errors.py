@@ -1,0 +1,85 @@
+"""Error types. Each maps once to an HTTP status (API) and an exit code (CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WiseKgError(Exception):
+    """Base of every error wise-kg reports to a user."""
+
+    http_status = 500
+    exit_code = 2
+
+
+class SourceSyntaxError(WiseKgError):
+    """A source file does not parse; names file, line and column."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path, line: int | None, column: int | None, message: str):
+        self.path, self.line, self.column, self.message = path, line, column, message
+        where = f"{path}:{line}:{column}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+class SourceMissingError(WiseKgError):
+    """A source folder the build needs is absent or empty."""
+
+
+class ShapesError(WiseKgError):
+    """The shapes themselves cannot be run (a broken SPARQL constraint, say)."""
+
+
+class ValidationFailed(WiseKgError):
+    """The sources break the shapes; carries the report."""
+
+    exit_code = 1
+
+    def __init__(self, report: object, summary: str):
+        self.report = report
+        super().__init__(summary)
+
+
+class StoreNotBuilt(WiseKgError):
+    """No store has been built at the configured path."""
+
+    http_status = 503
+
+
+class QuerySyntaxError(WiseKgError):
+    """The SPARQL text does not parse; the message has the parser's position."""
+
+    http_status = 400
+    exit_code = 2
+
+
+class QueryRefused(WiseKgError):
+    """A well-formed request the read-only endpoint will not run (update, SERVICE …)."""
+
+    http_status = 400
+    exit_code = 2
+
+
+class QueryTimeout(WiseKgError):
+    """A query ran past the time limit and was stopped."""
+
+    http_status = 503
+    exit_code = 2
+
+
+class ResultTooLarge(WiseKgError):
+    """A query's answer is over the row limit; nothing is truncated silently."""
+
+    http_status = 413
+    exit_code = 2
+
+
+class NotAcceptable(WiseKgError):
+    """No offered media type satisfies the request's Accept header."""
+
+    http_status = 406
+
+    def __init__(self, offered: list[str]):
+        self.offered = offered
+        super().__init__("None of the requested media types is offered. Offered: " + ", ".join(offered))

@@ -1,0 +1,95 @@
+"""The one table of media types, format names, file extensions and engine formats.
+
+Every route and command that reads or writes a format goes through here.
+
+>>> negotiate("text/turtle;q=0.9, application/n-triples", GRAPH_FORMATS).name
+'ntriples'
+>>> by_name("json", RESULT_FORMATS).media_type
+'application/sparql-results+json'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mimeparse
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+from wise_kg.errors import NotAcceptable
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialization: short name, media type, extension and the engine's own format."""
+
+    name: str
+    media_type: str
+    extension: str
+    engine: RdfFormat | QueryResultsFormat
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value (text types carry their charset)."""
+        textual = self.media_type.startswith("text/") or self.media_type.endswith(
+            ("json", "xml", "triples", "quads", "trig")
+        )
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+
+#: SELECT / ASK results, in order of preference.
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", "srj", QueryResultsFormat.JSON,
+           ("application/json",)),
+    Format("xml", "application/sparql-results+xml", "srx", QueryResultsFormat.XML,
+           ("application/xml", "text/xml")),
+    Format("csv", "text/csv", "csv", QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", "tsv", QueryResultsFormat.TSV),
+)
+
+#: CONSTRUCT / DESCRIBE results and graph documents, in order of preference.
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", "ttl", RdfFormat.TURTLE, ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", "nt", RdfFormat.N_TRIPLES),
+    Format("jsonld", "application/ld+json", "jsonld", RdfFormat.JSON_LD, ("application/json",)),
+    Format("rdfxml", "application/rdf+xml", "rdf", RdfFormat.RDF_XML,
+           ("application/xml", "text/xml")),
+    Format("nquads", "application/n-quads", "nq", RdfFormat.N_QUADS),
+    Format("trig", "application/trig", "trig", RdfFormat.TRIG),
+)
+
+
+def offered(formats: tuple[Format, ...]) -> list[str]:
+    """The media types a list of formats offers (canonical ones first)."""
+    return [f.media_type for f in formats]
+
+
+def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format:
+    """Pick the best format for an Accept header, honouring q-values.
+
+    A missing or empty header, or ``*/*``, gets the first (preferred) format.
+    Raises :class:`NotAcceptable` with the offered types when nothing fits.
+    """
+    if not accept or not accept.strip():
+        return formats[0]
+    # Canonical types first so that ties go to them; aliases after.
+    candidates = [f.media_type for f in formats] + [a for f in formats for a in f.aliases]
+    try:
+        best = mimeparse.best_match(list(reversed(candidates)), accept)
+    except (ValueError, IndexError):
+        best = ""
+    if not best:
+        raise NotAcceptable(offered(formats))
+    for fmt in formats:
+        if best == fmt.media_type or best in fmt.aliases:
+            return fmt
+    raise NotAcceptable(offered(formats))  # pragma: no cover - best came from the list
+
+
+def by_name(name: str, formats: tuple[Format, ...]) -> Format:
+    """Find a format by short name, extension or media type (the ``format`` parameter)."""
+    key = name.strip().lower()
+    for fmt in formats:
+        if key in (fmt.name, fmt.extension, fmt.media_type, *fmt.aliases):
+            return fmt
+    raise NotAcceptable(offered(formats))

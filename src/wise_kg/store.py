@@ -1,0 +1,115 @@
+"""The embedded store: an immutable build artefact, swapped atomically.
+
+``store_path`` (default ``.wise-kg/store``) is a symbolic link to one build
+directory under ``store_path.builds/``. A build writes a new directory and
+replaces the link in one ``rename``; readers open the target read-only, so a
+failed build never touches the store in service.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from wise_kg.errors import StoreNotBuilt
+
+#: File in each build directory describing it.
+MANIFEST = "wise-kg-build.json"
+#: Builds kept besides the current one (a reader may still have one open).
+KEEP_PREVIOUS = 2
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What a build directory holds: its id, when it was made, how many quads."""
+
+    build_id: str
+    created: str
+    quads: int
+    graphs: dict[str, int]
+
+
+def builds_dir(link: Path) -> Path:
+    """The folder holding every build directory of a store link."""
+    return link.with_name(link.name + ".builds")
+
+
+def new_build_dir(link: Path, build_id: str) -> Path:
+    """A fresh, empty directory for one build."""
+    path = builds_dir(link) / build_id
+    path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+def write(directory: Path, quads: Iterable[ox.Quad]) -> ox.Store:
+    """Load quads into a new on-disk store at ``directory`` and flush it."""
+    store = ox.Store(str(directory))
+    store.extend(quads)
+    store.flush()
+    store.optimize()
+    return store
+
+
+def write_manifest(directory: Path, info: BuildInfo) -> None:
+    """Record the build's description beside its data (written last: its presence marks completion)."""
+    (directory / MANIFEST).write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
+
+
+def read_manifest(directory: Path) -> BuildInfo:
+    """The description of a completed build; a missing one means the build is not usable."""
+    try:
+        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise StoreNotBuilt(
+            f"{directory} is not a complete wise-kg build ({err}); run `wise-kg build`"
+        ) from None
+    return BuildInfo(**data)
+
+
+def swap(link: Path, target: Path) -> None:
+    """Point ``link`` at ``target`` atomically, then prune old builds."""
+    tmp = link.with_name(link.name + ".swap")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(os.path.relpath(target, link.parent))
+    os.replace(tmp, link)
+    _prune(link, keep=target)
+
+
+def _prune(link: Path, keep: Path) -> None:
+    builds = sorted(
+        (p for p in builds_dir(link).iterdir() if p.is_dir() and p.resolve() != keep.resolve()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for old in builds[:-KEEP_PREVIOUS] if KEEP_PREVIOUS else builds:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def discard(directory: Path) -> None:
+    """Remove a build directory that did not complete."""
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def current(link: Path) -> Path:
+    """The build directory the link points at, checked to be complete."""
+    if not link.exists():
+        raise StoreNotBuilt(f"no store at {link}; run `wise-kg build`")
+    target = link.resolve()
+    read_manifest(target)
+    return target
+
+
+def open_read_only(link: Path) -> tuple[ox.Store, BuildInfo]:
+    """Open the current build read-only, with its description."""
+    target = current(link)
+    try:
+        store = ox.Store.read_only(str(target))
+    except OSError as err:
+        raise StoreNotBuilt(f"the store at {target} cannot be opened ({err}); run `wise-kg build`") from None
+    return store, read_manifest(target)

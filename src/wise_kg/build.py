@@ -37,7 +37,9 @@ def build(settings: Settings) -> BuildResult:
     files = load_sources(settings)
     report = validate_files(files, settings.project_dir)
     if not report.conforms:
-        raise ValidationFailed(report, f"{len(report.violations)} violation(s); the store was not changed")
+        raise ValidationFailed(
+            report, f"{len(report.violations)} violation(s); the store was not changed"
+        )
     link = settings.resolved_store_path()
     now = datetime.now(UTC)
     build_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]

@@ -55,7 +55,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         sys.stdout.write(as_text(result.report))
     info = result.info
     graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(info.graphs.items()))
-    print(f"built {info.build_id}: {info.quads} quads ({graphs}) at {settings.resolved_store_path()}")
+    print(
+        f"built {info.build_id}: {info.quads} quads ({graphs}) at {settings.resolved_store_path()}"
+    )
     return 0
 
 
@@ -72,7 +74,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         status = cmd_build(args)
         if status:
             return status
-    print(f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)")
+    print(
+        f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)"
+    )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     return 0
 
@@ -96,7 +100,9 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
     top.add_argument("--version", action="version", version=f"wise-kg {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--project", type=Path, help="folder with ontology/ data/ shapes/ (default .)")
+    common.add_argument(
+        "--project", type=Path, help="folder with ontology/ data/ shapes/ (default .)"
+    )
     common.add_argument("--store", type=Path, help="store path (default .wise-kg/store)")
     sub = top.add_subparsers(dest="command", required=True)
 

@@ -82,4 +82,6 @@ class NotAcceptable(WiseKgError):
 
     def __init__(self, offered: list[str]):
         self.offered = offered
-        super().__init__("None of the requested media types is offered. Offered: " + ", ".join(offered))
+        super().__init__(
+            "None of the requested media types is offered. Offered: " + ", ".join(offered)
+        )

@@ -39,10 +39,20 @@ class Format:
 
 #: SELECT / ASK results, in order of preference.
 RESULT_FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", "srj", QueryResultsFormat.JSON,
-           ("application/json",)),
-    Format("xml", "application/sparql-results+xml", "srx", QueryResultsFormat.XML,
-           ("application/xml", "text/xml")),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        "srj",
+        QueryResultsFormat.JSON,
+        ("application/json",),
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        "srx",
+        QueryResultsFormat.XML,
+        ("application/xml", "text/xml"),
+    ),
     Format("csv", "text/csv", "csv", QueryResultsFormat.CSV),
     Format("tsv", "text/tab-separated-values", "tsv", QueryResultsFormat.TSV),
 )
@@ -52,8 +62,9 @@ GRAPH_FORMATS: tuple[Format, ...] = (
     Format("turtle", "text/turtle", "ttl", RdfFormat.TURTLE, ("application/x-turtle",)),
     Format("ntriples", "application/n-triples", "nt", RdfFormat.N_TRIPLES),
     Format("jsonld", "application/ld+json", "jsonld", RdfFormat.JSON_LD, ("application/json",)),
-    Format("rdfxml", "application/rdf+xml", "rdf", RdfFormat.RDF_XML,
-           ("application/xml", "text/xml")),
+    Format(
+        "rdfxml", "application/rdf+xml", "rdf", RdfFormat.RDF_XML, ("application/xml", "text/xml")
+    ),
     Format("nquads", "application/n-quads", "nq", RdfFormat.N_QUADS),
     Format("trig", "application/trig", "trig", RdfFormat.TRIG),
 )

@@ -94,24 +94,33 @@ def as_junit(report: Report) -> str:
         "testsuite",
         name="wise-kg SHACL validation",
         tests=str(max(len(groups), 1)),
-        failures=str(sum(1 for rs in groups.values() if any(r.severity == "Violation" for r in rs))),
+        failures=str(
+            sum(1 for rs in groups.values() if any(r.severity == "Violation" for r in rs))
+        ),
         errors="0",
     )
     if not groups:
         ET.SubElement(suite, "testcase", classname="shacl", name="graph conforms")
     for focus, results in groups.items():
         case = ET.SubElement(
-            suite, "testcase", classname=", ".join(sorted({f for r in results for f in r.files})) or "shacl",
+            suite,
+            "testcase",
+            classname=", ".join(sorted({f for r in results for f in r.files})) or "shacl",
             name=short(focus),
         )
         violations = [r for r in results if r.severity == "Violation"]
         if violations:
-            failure = ET.SubElement(case, "failure", message=violations[0].message, type="Violation")
+            failure = ET.SubElement(
+                case, "failure", message=violations[0].message, type="Violation"
+            )
             failure.text = "\n".join(_line(r) for r in violations)
         warnings = [r for r in results if r.severity != "Violation"]
         if warnings:
             ET.SubElement(case, "system-out").text = "\n".join(_line(r) for r in warnings)
-    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True) + "\n"
+    return (
+        ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True)
+        + "\n"
+    )
 
 
 RENDERERS: dict[str, Callable[[Report], str]] = {

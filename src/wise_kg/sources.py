@@ -90,7 +90,9 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: Graph | None = None) -> Graph
     """Add engine triples to an rdflib graph (a new one by default)."""
     graph = Graph() if graph is None else graph
     for t in triples:
-        graph.add((to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object)))
+        graph.add(
+            (to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object))
+        )
     return graph
 
 

@@ -111,5 +111,7 @@ def open_read_only(link: Path) -> tuple[ox.Store, BuildInfo]:
     try:
         store = ox.Store.read_only(str(target))
     except OSError as err:
-        raise StoreNotBuilt(f"the store at {target} cannot be opened ({err}); run `wise-kg build`") from None
+        raise StoreNotBuilt(
+            f"the store at {target} cannot be opened ({err}); run `wise-kg build`"
+        ) from None
     return store, read_manifest(target)

@@ -41,6 +41,7 @@ class Result:
     message: str
     shape: str
     files: tuple[str, ...]
+    rule: str = ""
 
 
 @dataclass
@@ -127,8 +128,10 @@ def shacl(data: Graph, shapes: Graph, provenance: _Provenance | None = None) -> 
         severity = SEVERITY_NAMES.get(report_graph.value(node, SH.resultSeverity), "Violation")
         message = _text(report_graph.value(node, SH.resultMessage)) or "(no message)"
         shape = _text(report_graph.value(node, SH.sourceShape)) or ""
+        constraint = report_graph.value(node, SH.sourceConstraint)
+        rule = str(constraint) if isinstance(constraint, URIRef) else shape
         files = provenance.files_of(focus, path, value) if provenance else ()
-        results.append(Result(severity, focus, path, value, message, shape, files))
+        results.append(Result(severity, focus, path, value, message, shape, files, rule))
     return Report(results=results, graph=report_graph)
 
 
@@ -155,9 +158,21 @@ def validate_project(settings: Settings, extra: Iterable[Path] = ()) -> Report:
     return validate_files(files, settings.project_dir)
 
 
-def shape_iris(shapes: Graph) -> list[URIRef]:
-    """Every named shape or constraint of a shapes graph (what fixtures must exercise)."""
-    kinds = (SH.NodeShape, SH.PropertyShape, SH.SPARQLConstraint)
-    return sorted(
-        {s for kind in kinds for s in shapes.subjects(RDF.type, kind) if isinstance(s, URIRef)}
-    )
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+OWN_CONSTRAINTS = (SH["class"], SH.pattern, SH["in"], SH["or"], SH.nodeKind, SH.datatype)
+
+
+def rule_iris(shapes: Graph) -> list[URIRef]:
+    """Every named rule a result can name: property shapes, SPARQL constraints and
+    targeted node shapes with constraints of their own (what fixtures must exercise)."""
+    rules = {
+        s
+        for kind in (SH.PropertyShape, SH.SPARQLConstraint)
+        for s in shapes.subjects(RDF.type, kind)
+    }
+    for node in shapes.subjects(RDF.type, SH.NodeShape):
+        if any(shapes.value(node, t) for t in TARGETS) and any(
+            shapes.value(node, c) for c in OWN_CONSTRAINTS
+        ):
+            rules.add(node)
+    return sorted(r for r in rules if isinstance(r, URIRef))

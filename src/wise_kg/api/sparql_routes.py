@@ -26,7 +26,9 @@ class UnsupportedMediaType(WiseKgError):
 def _single(params: dict[str, list[str]], name: str) -> str | None:
     values = params.get(name, [])
     if len(values) > 1:
-        raise QuerySyntaxError(f"The request has {len(values)} '{name}' parameters; send exactly one.")
+        raise QuerySyntaxError(
+            f"The request has {len(values)} '{name}' parameters; send exactly one."
+        )
     return values[0] if values else None
 
 

@@ -86,8 +86,9 @@ def inspect(query: str) -> QueryInfo:
             "FROM / FROM NAMED are not dereferenced by this endpoint; query the graphs it "
             "stores with GRAPH, or select them with default-graph-uri / named-graph-uri."
         )
-    clauses = body["limitoffset"] if "limitoffset" in body else {}
-    limit = clauses["limit"] if "limit" in clauses else None
+    # rdflib's CompValue.get() does not honour its default: test membership instead.
+    clauses = body["limitoffset"] if "limitoffset" in body else {}  # noqa: SIM401
+    limit = clauses["limit"] if "limit" in clauses else None  # noqa: SIM401
     return QueryInfo(FORMS[body.name], int(limit) if limit is not None else None)
 
 

@@ -57,7 +57,7 @@ def write(directory: Path, quads: Iterable[ox.Quad]) -> ox.Store:
 
 
 def write_manifest(directory: Path, info: BuildInfo) -> None:
-    """Record the build's description beside its data (written last: its presence marks completion)."""
+    """Record the build beside its data; written last, its presence marks completion."""
     (directory / MANIFEST).write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
 
 

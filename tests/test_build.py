@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wise_kg.build import build
+from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import SourceSyntaxError, StoreNotBuilt, ValidationFailed
 from wise_kg.formats import RESULT_FORMATS, by_name
@@ -87,3 +87,12 @@ def test_incomplete_build_is_not_served(settings: Settings) -> None:
 def test_no_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreNotBuilt, match="run `wise-kg build`"):
         open_read_only(tmp_path / "nothing")
+
+
+def test_is_current_follows_the_sources(settings: Settings, project: Path) -> None:
+    assert not is_current(settings)
+    build(settings)
+    assert is_current(settings)
+    needs = project / "data" / "needs.ttl"
+    needs.write_text(needs.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert not is_current(settings)

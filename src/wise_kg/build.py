@@ -6,6 +6,7 @@ exactly as it was and says why.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from datetime import UTC, datetime
 from wise_kg import store as stores
 from wise_kg.config import Settings
 from wise_kg.entail import with_entailments
-from wise_kg.errors import ValidationFailed
-from wise_kg.sources import load_sources, quads
+from wise_kg.errors import StoreNotBuilt, ValidationFailed
+from wise_kg.sources import discover, load_sources, quads
 from wise_kg.validate import Report, validate_files
 
 
@@ -49,10 +50,31 @@ def build(settings: Settings) -> BuildResult:
         store = stores.write(directory, all_quads)
         del store  # release the write lock before readers open it
         per_graph = Counter(q.graph_name.value for q in all_quads)
-        info = stores.BuildInfo(build_id, now.isoformat(), len(all_quads), dict(per_graph))
+        info = stores.BuildInfo(
+            build_id, now.isoformat(), len(all_quads), dict(per_graph), fingerprint(settings)
+        )
         stores.write_manifest(directory, info)
         stores.swap(link, directory)
     except BaseException:
         stores.discard(directory)
         raise
     return BuildResult(info, report)
+
+
+def fingerprint(settings: Settings) -> str:
+    """A digest of every source file's path and content: equal digests, equal builds."""
+    digest = hashlib.sha256()
+    for paths in discover(settings).values():
+        for path in paths:
+            digest.update(str(path.relative_to(settings.project_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def is_current(settings: Settings) -> bool:
+    """True when a complete store exists and was built from the sources as they are now."""
+    try:
+        _store, info = stores.open_read_only(settings.resolved_store_path())
+    except StoreNotBuilt:
+        return False
+    return info.fingerprint == fingerprint(settings)

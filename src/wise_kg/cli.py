@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 from wise_kg import __version__
-from wise_kg.build import build
+from wise_kg.build import build, is_current
 from wise_kg.config import Settings
-from wise_kg.errors import StoreNotBuilt, ValidationFailed, WiseKgError
+from wise_kg.errors import ValidationFailed, WiseKgError
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 from wise_kg.report import RENDERERS, as_text
 from wise_kg.sparql import answer, inspect
-from wise_kg.store import current, open_read_only
+from wise_kg.store import open_read_only
 from wise_kg.validate import validate_project
 
 
@@ -48,7 +48,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = build(settings)
     except ValidationFailed as failed:
-        sys.stdout.write(as_text(failed.report))  # type: ignore[arg-type]
+        sys.stdout.write(as_text(failed.report))
         print(f"build failed: {failed}", file=sys.stderr)
         return 1
     if result.report.warnings:
@@ -62,15 +62,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Build if no store exists yet, then serve the API with uvicorn."""
+    """Build if the store is missing or older than the sources, then serve with uvicorn."""
     import uvicorn
 
     from wise_kg.api import create_app
 
     settings = _settings(args)
-    try:
-        current(settings.resolved_store_path())
-    except StoreNotBuilt:
+    if not is_current(settings):
         status = cmd_build(args)
         if status:
             return status

@@ -32,13 +32,7 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    base_iri: str = Field(
-        default=PUBLISHED_BASE,
-        description="Base of the published IRIs; the server answers for them locally.",
-    )
-    query_timeout: float = Field(default=10.0, gt=0, description="Seconds a query may run.")
     result_limit: int = Field(default=10_000, gt=0, description="Most rows a query may return.")
-    max_body_bytes: int = Field(default=1_000_000, gt=0, description="Largest request body.")
 
     def source_dir(self, name: str) -> Path:
         """The folder of one kind of source (``ontology``, ``data``, ``shapes``, ``queries``)."""

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wise_kg.validate import Report
 
 
 class WiseKgError(Exception):
@@ -36,7 +40,7 @@ class ValidationFailed(WiseKgError):
 
     exit_code = 1
 
-    def __init__(self, report: object, summary: str):
+    def __init__(self, report: Report, summary: str):
         self.report = report
         super().__init__(summary)
 

@@ -27,12 +27,13 @@ KEEP_PREVIOUS = 2
 
 @dataclass(frozen=True)
 class BuildInfo:
-    """What a build directory holds: its id, when it was made, how many quads."""
+    """What a build holds: its id, when it was made, its quads, the sources' fingerprint."""
 
     build_id: str
     created: str
     quads: int
     graphs: dict[str, int]
+    fingerprint: str = ""
 
 
 def builds_dir(link: Path) -> Path:

@@ -25,7 +25,7 @@ from rdflib.term import Node
 from wise_kg.config import Settings
 from wise_kg.entail import with_entailments
 from wise_kg.errors import ShapesError
-from wise_kg.sources import GRAPHS, SourceFile, load_sources, to_rdflib
+from wise_kg.sources import GRAPHS, SourceFile, load_sources, parse_file, to_rdflib
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -151,9 +151,7 @@ def validate_files(files: list[SourceFile], root: Path) -> Report:
 
 
 def validate_project(settings: Settings, extra: Iterable[Path] = ()) -> Report:
-    """Parse and validate the project's sources (plus ``extra`` data files, for tests)."""
-    from wise_kg.sources import parse_file
-
+    """Parse and validate the project's sources (plus ``extra`` data files)."""
     files = load_sources(settings) + [parse_file(p, GRAPHS["data"]) for p in extra]
     return validate_files(files, settings.project_dir)
 

@@ -1,8 +1,9 @@
 """Safe SPARQL execution over the read-only store.
 
-Every query is parsed first; updates, ``SERVICE`` and ``FROM``/``FROM NAMED``
-(which would dereference remote graphs) are refused from the parse tree, never
-by searching the text. Answers are serialized by the engine itself.
+Every query is parsed first; updates, ``SERVICE`` and ``FROM``/``FROM NAMED`` of
+graphs the store does not hold (which would mean dereferencing them) are refused
+from the parsed query, never by searching the text. Evaluation itself lives in
+:mod:`wise_kg.evaluate`, which a worker process can import without rdflib.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from pyparsing import ParseException
+from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from wise_kg.errors import QueryRefused, QuerySyntaxError, ResultTooLarge
+from wise_kg.errors import QueryRefused, QuerySyntaxError
+from wise_kg.evaluate import Dataset, evaluate
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 
 FORMS = {
@@ -34,10 +37,12 @@ READ_ONLY = (
 
 @dataclass(frozen=True)
 class QueryInfo:
-    """What the parser says of a query: its form and its top-level LIMIT."""
+    """What the parser says of a query: its form, top-level LIMIT and FROM graphs."""
 
     form: str
     limit: int | None
+    from_graphs: tuple[str, ...] = ()
+    from_named: tuple[str, ...] = ()
 
     @property
     def returns_graph(self) -> bool:
@@ -81,15 +86,49 @@ def inspect(query: str) -> QueryInfo:
                 "SERVICE (federated query) is disabled on this endpoint: "
                 "it would make the server fetch from other hosts."
             )
-    if "datasetClause" in body:
-        raise QueryRefused(
-            "FROM / FROM NAMED are not dereferenced by this endpoint; query the graphs it "
-            "stores with GRAPH, or select them with default-graph-uri / named-graph-uri."
-        )
+    try:
+        algebra = translateQuery((_prologue, body)).algebra
+    except Exception as err:  # rdflib raises bare Exceptions for semantic errors
+        raise QuerySyntaxError(f"SPARQL query error: {err}") from None
+    clauses = algebra["datasetClause"] or []
     # rdflib's CompValue.get() does not honour its default: test membership instead.
-    clauses = body["limitoffset"] if "limitoffset" in body else {}  # noqa: SIM401
-    limit = clauses["limit"] if "limit" in clauses else None  # noqa: SIM401
-    return QueryInfo(FORMS[body.name], int(limit) if limit is not None else None)
+    limits = body["limitoffset"] if "limitoffset" in body else {}  # noqa: SIM401
+    limit = limits["limit"] if "limit" in limits else None  # noqa: SIM401
+    return QueryInfo(
+        FORMS[body.name],
+        int(limit) if limit is not None else None,
+        tuple(str(c["default"]) for c in clauses if "default" in c),
+        tuple(str(c["named"]) for c in clauses if "named" in c),
+    )
+
+
+def dataset_for(
+    info: QueryInfo,
+    stored: frozenset[str],
+    default_graph_uris: list[str],
+    named_graph_uris: list[str],
+    *,
+    union_default_graph: bool,
+) -> Dataset:
+    """The RDF dataset a request queries, from the protocol parameters or the query.
+
+    Protocol parameters win over FROM / FROM NAMED (SPARQL 1.1 Protocol §2.1.4);
+    they name stored graphs only, and an unknown one is simply empty. FROM of a
+    graph the store does not hold is refused: it could only be answered by
+    fetching it, which this endpoint never does.
+    """
+    if default_graph_uris or named_graph_uris:
+        return Dataset(tuple(default_graph_uris), tuple(named_graph_uris), explicit=True)
+    missing = sorted(set(info.from_graphs + info.from_named) - stored)
+    if missing:
+        raise QueryRefused(
+            "FROM / FROM NAMED name graphs this endpoint does not store and never fetches: "
+            + ", ".join(missing)
+            + ". Query the stored graphs (listed in the service description at GET /sparql)."
+        )
+    if info.from_graphs or info.from_named:
+        return Dataset(explicit=False, union=False)
+    return Dataset(explicit=False, union=union_default_graph)
 
 
 def _is_update(text: str) -> bool:
@@ -100,30 +139,24 @@ def _is_update(text: str) -> bool:
     return True
 
 
-def _evaluate(store: ox.Store, query: str):
-    try:
-        return store.query(query, use_default_graph_as_union=True)
-    except SyntaxError as err:
-        raise QuerySyntaxError(f"SPARQL syntax error: {err}") from None
-
-
-def answer(store: ox.Store, query: str, fmt: Format, *, result_limit: int) -> bytes:
-    """Check, evaluate and serialize a query natively in ``fmt``.
-
-    A SELECT whose own LIMIT is within ``result_limit`` goes straight to the
-    engine's writer. Otherwise its rows are counted first, and an answer over
-    the limit is refused with :class:`ResultTooLarge`, never truncated.
-    """
+def answer(
+    store: ox.Store, query: str, fmt: Format, *, result_limit: int, dataset: Dataset | None = None
+) -> bytes:
+    """Check, then evaluate and serialize a query in-process (the CLI's path)."""
     info = inspect(query)
-    if info.form == "SELECT" and (info.limit is None or info.limit > result_limit):
-        rows = sum(1 for _ in zip(_evaluate(store, query), range(result_limit + 1), strict=False))
-        if rows > result_limit:
-            raise ResultTooLarge(
-                f"The query returns more than {result_limit} rows; add a LIMIT "
-                f"(at most {result_limit}) or narrow it down."
-            )
-    result = _evaluate(store, query)
-    return result.serialize(format=fmt.engine)
+    return evaluate(
+        store,
+        query,
+        fmt.engine,
+        result_limit=result_limit,
+        count_rows=needs_count(info, result_limit),
+        dataset=dataset or Dataset(union=True),
+    )
+
+
+def needs_count(info: QueryInfo, result_limit: int) -> bool:
+    """Whether a query's rows must be counted before serializing (no LIMIT within the limit)."""
+    return info.form == "SELECT" and (info.limit is None or info.limit > result_limit)
 
 
 def choose_format(info: QueryInfo, accept: str | None, format_param: str | None) -> Format:

@@ -73,13 +73,14 @@ def inspect(query: str) -> QueryInfo:
     'ASK'
     """
     try:
-        _prologue, body = parseQuery(query)
+        parsed = parseQuery(query)
     except ParseException as err:
         if _is_update(query):
             raise QueryRefused(READ_ONLY) from None
         raise QuerySyntaxError(
             f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}"
         ) from None
+    body = parsed[1]
     for node in _walk(body):
         if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
             raise QueryRefused(
@@ -87,7 +88,7 @@ def inspect(query: str) -> QueryInfo:
                 "it would make the server fetch from other hosts."
             )
     try:
-        algebra = translateQuery((_prologue, body)).algebra
+        algebra = translateQuery(parsed).algebra
     except Exception as err:  # rdflib raises bare Exceptions for semantic errors
         raise QuerySyntaxError(f"SPARQL query error: {err}") from None
     clauses = algebra["datasetClause"] or []

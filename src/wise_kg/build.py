@@ -7,10 +7,7 @@ exactly as it was and says why.
 from __future__ import annotations
 
 import hashlib
-import uuid
-from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from wise_kg import store as stores
 from wise_kg.config import Settings
@@ -41,23 +38,9 @@ def build(settings: Settings) -> BuildResult:
         raise ValidationFailed(
             report, f"{len(report.violations)} violation(s); the store was not changed"
         )
-    link = settings.resolved_store_path()
-    now = datetime.now(UTC)
-    build_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    directory = stores.new_build_dir(link, build_id)
-    try:
-        all_quads = list(quads(with_entailments(files)))
-        store = stores.write(directory, all_quads)
-        del store  # release the write lock before readers open it
-        per_graph = Counter(q.graph_name.value for q in all_quads)
-        info = stores.BuildInfo(
-            build_id, now.isoformat(), len(all_quads), dict(per_graph), fingerprint(settings)
-        )
-        stores.write_manifest(directory, info)
-        stores.swap(link, directory)
-    except BaseException:
-        stores.discard(directory)
-        raise
+    info = stores.publish(
+        settings.resolved_store_path(), quads(with_entailments(files)), fingerprint(settings)
+    )
     return BuildResult(info, report)
 
 

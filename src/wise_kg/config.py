@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     result_limit: int = Field(default=10_000, gt=0, description="Most rows a query may return.")
+    query_timeout: float = Field(default=10.0, gt=0, description="Seconds a query may run.")
+    query_workers: int = Field(default=2, gt=0, description="Processes evaluating queries.")
+    union_default_graph: bool = Field(
+        default=True, description="Whether the default graph is the union of the stored graphs."
+    )
 
     def source_dir(self, name: str) -> Path:
         """The folder of one kind of source (``ontology``, ``data``, ``shapes``, ``queries``)."""

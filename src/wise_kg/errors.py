@@ -72,6 +72,13 @@ class QueryTimeout(WiseKgError):
     exit_code = 2
 
 
+class QueryFailed(WiseKgError):
+    """The worker evaluating a query died; it has been replaced."""
+
+    http_status = 503
+    exit_code = 2
+
+
 class ResultTooLarge(WiseKgError):
     """A query's answer is over the row limit; nothing is truncated silently."""
 

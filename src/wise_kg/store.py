@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -71,6 +74,30 @@ def read_manifest(directory: Path) -> BuildInfo:
             f"{directory} is not a complete wise-kg build ({err}); run `wise-kg build`"
         ) from None
     return BuildInfo(**data)
+
+
+def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
+    """Write quads into a new build directory and swap ``link`` to it.
+
+    Any failure removes the half-written directory; the link is untouched.
+    """
+    now = datetime.now(UTC)
+    build_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    directory = new_build_dir(link, build_id)
+    try:
+        all_quads = list(quads)
+        store = write(directory, all_quads)
+        del store  # release the write lock before readers open it
+        per_graph = Counter(
+            q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "" for q in all_quads
+        )
+        info = BuildInfo(build_id, now.isoformat(), len(all_quads), dict(per_graph), fingerprint)
+        write_manifest(directory, info)
+        swap(link, directory)
+    except BaseException:
+        discard(directory)
+        raise
+    return info
 
 
 def swap(link: Path, target: Path) -> None:

@@ -15,7 +15,8 @@ from wise_kg import __version__
 from wise_kg.api.sparql_routes import router as sparql_router
 from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, WiseKgError
-from wise_kg.store import BuildInfo, open_read_only
+from wise_kg.pool import QueryPool
+from wise_kg.store import BuildInfo, current, open_read_only
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,8 +27,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store, info = open_read_only(settings.resolved_store_path())
         app.state.store, app.state.build = store, info
-        yield
-        del app.state.store
+        app.state.graphs = frozenset(g.value for g in store.named_graphs())
+        pool = QueryPool(
+            str(current(settings.resolved_store_path())),
+            settings.query_workers,
+            settings.query_timeout,
+        )
+        pool.start()
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            pool.close()
 
     app = FastAPI(
         title="wise-kg",

@@ -6,15 +6,16 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
-from wise_kg.sparql import READ_ONLY, answer, choose_format, inspect
+from wise_kg.pool import Job
+from wise_kg.sparql import READ_ONLY, choose_format, dataset_for, inspect, needs_count
 
 router = APIRouter(tags=["sparql"])
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
+GRAPH_PARAMS = ("default-graph-uri", "named-graph-uri")
 
 
 class UnsupportedMediaType(WiseKgError):
@@ -26,13 +27,11 @@ class UnsupportedMediaType(WiseKgError):
 def _single(params: dict[str, list[str]], name: str) -> str | None:
     values = params.get(name, [])
     if len(values) > 1:
-        raise QuerySyntaxError(
-            f"The request has {len(values)} '{name}' parameters; send exactly one."
-        )
+        raise QuerySyntaxError(f"The request has {len(values)} '{name}' parameters; send one.")
     return values[0] if values else None
 
 
-def _from_params(params: dict[str, list[str]]) -> str:
+def _query_of(params: dict[str, list[str]]) -> str:
     if "update" in params:
         raise QueryRefused(READ_ONLY)
     query = _single(params, "query")
@@ -41,31 +40,62 @@ def _from_params(params: dict[str, list[str]]) -> str:
     return query
 
 
-async def _execute(request: Request, query: str, format_param: str | None) -> Response:
-    settings = request.app.state.settings
+async def _execute(request: Request, query: str, params: dict[str, list[str]]) -> Response:
+    """Check the query, pick the format and dataset, and have a worker answer it."""
+    state = request.app.state
+    settings = state.settings
     info = inspect(query)
-    fmt = choose_format(info, request.headers.get("accept"), format_param)
-    body = await run_in_threadpool(
-        answer, request.app.state.store, query, fmt, result_limit=settings.result_limit
+    fmt = choose_format(info, request.headers.get("accept"), _single(params, "format"))
+    dataset = dataset_for(
+        info,
+        state.graphs,
+        params.get("default-graph-uri", []),
+        params.get("named-graph-uri", []),
+        union_default_graph=settings.union_default_graph,
     )
+    job = Job(
+        query, fmt.name, settings.result_limit, needs_count(info, settings.result_limit), dataset
+    )
+    body = await state.pool.run(job)
     return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+
+
+QueryParam = Annotated[str | None, Query(description="The SPARQL query.")]
+FormatParam = Annotated[
+    str | None,
+    Query(description="Answer format (json, xml, csv, tsv, turtle …), overriding Accept."),
+]
+DefaultGraphParam = Annotated[
+    list[str] | None,
+    Query(
+        alias="default-graph-uri", description="A stored graph as default graph, never fetched."
+    ),
+]
+NamedGraphParam = Annotated[
+    list[str] | None,
+    Query(alias="named-graph-uri", description="A stored graph as named graph, never fetched."),
+]
 
 
 @router.get("/sparql", summary="SPARQL query via GET")
 async def sparql_get(
     request: Request,
-    query: Annotated[str | None, Query(description="The SPARQL query.")] = None,
-    format: Annotated[str | None, Query(description="Result format, overriding Accept.")] = None,
+    query: QueryParam = None,
+    format: FormatParam = None,
+    default_graph_uri: DefaultGraphParam = None,
+    named_graph_uri: NamedGraphParam = None,
 ) -> Response:
     """Run a read-only SPARQL query given in the URL."""
     params = parse_qs(request.url.query, keep_blank_values=True)
-    return await _execute(request, _from_params(params), format)
+    return await _execute(request, _query_of(params), params)
 
 
 @router.post("/sparql", summary="SPARQL query via POST (form-encoded or direct)")
 async def sparql_post(
     request: Request,
-    format: Annotated[str | None, Query(description="Result format, overriding Accept.")] = None,
+    format: FormatParam = None,
+    default_graph_uri: DefaultGraphParam = None,
+    named_graph_uri: NamedGraphParam = None,
 ) -> Response:
     """Run a read-only SPARQL query sent as a form or as ``application/sparql-query``."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -74,10 +104,14 @@ async def sparql_post(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise QuerySyntaxError("The request body is not valid UTF-8.") from None
+    url_params = parse_qs(request.url.query, keep_blank_values=True)
     if media_type == DIRECT:
-        return await _execute(request, text, format)
+        return await _execute(request, text, url_params)
     if media_type == FORM:
-        return await _execute(request, _from_params(parse_qs(text, keep_blank_values=True)), format)
+        form = parse_qs(text, keep_blank_values=True)
+        for name in GRAPH_PARAMS:
+            form.setdefault(name, []).extend(url_params.get(name, []))
+        return await _execute(request, _query_of(form), form)
     raise UnsupportedMediaType(
         f"POST /sparql takes {FORM} or {DIRECT}, not '{media_type or 'no media type'}'."
     )

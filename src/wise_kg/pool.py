@@ -1,0 +1,143 @@
+"""Query workers: processes that evaluate queries and can be stopped at the time limit.
+
+pyoxigraph cannot cancel a running query, so queries run in worker processes,
+each with the store open read-only. The web process waits on a worker's pipe
+without blocking its event loop; at the time limit it kills that worker,
+starts a replacement and answers 503. Slow queries hold one worker each; the
+others keep answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+import pyoxigraph as ox
+
+from wise_kg import errors
+from wise_kg.evaluate import Dataset, evaluate
+from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
+
+#: Errors a worker may report, rebuilt by name in the web process.
+REPORTABLE = {cls.__name__: cls for cls in (errors.QuerySyntaxError, errors.ResultTooLarge)}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker: text, answer format name, limits and dataset."""
+
+    query: str
+    format_name: str
+    result_limit: int
+    count_rows: bool
+    dataset: Dataset
+
+
+def _worker_main(conn: Connection, store_dir: str) -> None:
+    """A worker's loop: open the store read-only, answer jobs until the pipe closes."""
+    store = ox.Store.read_only(store_dir)
+    formats = RESULT_FORMATS + GRAPH_FORMATS
+    while True:
+        try:
+            job: Job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            body = evaluate(
+                store,
+                job.query,
+                by_name(job.format_name, formats).engine,
+                result_limit=job.result_limit,
+                count_rows=job.count_rows,
+                dataset=job.dataset,
+            )
+            conn.send(("ok", body))
+        except tuple(REPORTABLE.values()) as err:
+            conn.send((type(err).__name__, str(err)))
+        except OSError as err:  # the engine could not read the store
+            conn.send(("OSError", str(err)))
+
+
+class _Worker:
+    def __init__(self, context: multiprocessing.context.BaseContext, store_dir: str):
+        parent, child = context.Pipe()
+        self.conn: Connection = parent
+        self.process: BaseProcess = context.Process(
+            target=_worker_main, args=(child, store_dir), daemon=True, name="wise-kg-query"
+        )
+        self.process.start()
+        child.close()
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+
+
+class QueryPool:
+    """A fixed number of query workers over one store directory."""
+
+    def __init__(self, store_dir: str, size: int, timeout: float):
+        self.store_dir, self.size, self.timeout = store_dir, size, timeout
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+
+    def start(self) -> None:
+        """Start every worker."""
+        for _ in range(self.size):
+            self._add()
+
+    def _add(self) -> None:
+        worker = _Worker(self._context, self.store_dir)
+        self._all.add(worker)
+        self._idle.put_nowait(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._all.discard(worker)
+        worker.stop()
+        self._add()
+
+    async def run(self, job: Job) -> bytes:
+        """Evaluate a job on an idle worker within the time limit."""
+        worker = await self._idle.get()
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        try:
+            worker.conn.send(job)
+            loop.add_reader(worker.conn.fileno(), ready.set_result, None)
+            try:
+                await asyncio.wait_for(ready, self.timeout)
+            finally:
+                loop.remove_reader(worker.conn.fileno())
+            kind, *payload = worker.conn.recv()
+        except TimeoutError:
+            await loop.run_in_executor(None, self._replace, worker)
+            raise errors.QueryTimeout(
+                f"The query ran past the {self.timeout:g} s time limit and was stopped. "
+                "Narrow it down (add LIMIT, more specific patterns) and try again."
+            ) from None
+        except (EOFError, OSError):
+            await loop.run_in_executor(None, self._replace, worker)
+            raise errors.QueryFailed(
+                "The query worker stopped before answering (out of memory?); it was replaced."
+            ) from None
+        except asyncio.CancelledError:  # the client went away: stop the work too
+            await loop.run_in_executor(None, self._replace, worker)
+            raise
+        self._idle.put_nowait(worker)
+        if kind == "ok":
+            return payload[0]
+        if kind in REPORTABLE:
+            raise REPORTABLE[kind](payload[0])
+        raise errors.StoreNotBuilt(f"the store could not be read: {payload[0]}")
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in list(self._all):
+            worker.stop()
+        self._all.clear()

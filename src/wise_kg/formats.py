@@ -17,6 +17,8 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from wise_kg.errors import NotAcceptable
 
+W3C = "http://www.w3.org/ns/formats/"
+
 
 @dataclass(frozen=True)
 class Format:
@@ -27,6 +29,7 @@ class Format:
     extension: str
     engine: RdfFormat | QueryResultsFormat
     aliases: tuple[str, ...] = ()
+    w3c: str = ""  # its IRI in http://www.w3.org/ns/formats/
 
     @property
     def content_type(self) -> str:
@@ -37,36 +40,35 @@ class Format:
         return f"{self.media_type}; charset=utf-8" if textual else self.media_type
 
 
+# fmt: off
 #: SELECT / ASK results, in order of preference.
 RESULT_FORMATS: tuple[Format, ...] = (
-    Format(
-        "json",
-        "application/sparql-results+json",
-        "srj",
-        QueryResultsFormat.JSON,
-        ("application/json",),
-    ),
-    Format(
-        "xml",
-        "application/sparql-results+xml",
-        "srx",
-        QueryResultsFormat.XML,
-        ("application/xml", "text/xml"),
-    ),
-    Format("csv", "text/csv", "csv", QueryResultsFormat.CSV),
-    Format("tsv", "text/tab-separated-values", "tsv", QueryResultsFormat.TSV),
+    Format("json", "application/sparql-results+json", "srj", QueryResultsFormat.JSON,
+           ("application/json",), W3C + "SPARQL_Results_JSON"),
+    Format("xml", "application/sparql-results+xml", "srx", QueryResultsFormat.XML,
+           ("application/xml", "text/xml"), W3C + "SPARQL_Results_XML"),
+    Format("csv", "text/csv", "csv", QueryResultsFormat.CSV, (), W3C + "SPARQL_Results_CSV"),
+    Format("tsv", "text/tab-separated-values", "tsv", QueryResultsFormat.TSV, (),
+           W3C + "SPARQL_Results_TSV"),
 )
 
 #: CONSTRUCT / DESCRIBE results and graph documents, in order of preference.
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", "ttl", RdfFormat.TURTLE, ("application/x-turtle",)),
-    Format("ntriples", "application/n-triples", "nt", RdfFormat.N_TRIPLES),
-    Format("jsonld", "application/ld+json", "jsonld", RdfFormat.JSON_LD, ("application/json",)),
-    Format(
-        "rdfxml", "application/rdf+xml", "rdf", RdfFormat.RDF_XML, ("application/xml", "text/xml")
-    ),
-    Format("nquads", "application/n-quads", "nq", RdfFormat.N_QUADS),
-    Format("trig", "application/trig", "trig", RdfFormat.TRIG),
+    Format("turtle", "text/turtle", "ttl", RdfFormat.TURTLE, ("application/x-turtle",),
+           W3C + "Turtle"),
+    Format("ntriples", "application/n-triples", "nt", RdfFormat.N_TRIPLES, (), W3C + "N-Triples"),
+    Format("jsonld", "application/ld+json", "jsonld", RdfFormat.JSON_LD, ("application/json",),
+           W3C + "JSON-LD"),
+    Format("rdfxml", "application/rdf+xml", "rdf", RdfFormat.RDF_XML,
+           ("application/xml", "text/xml"), W3C + "RDF_XML"),
+    Format("nquads", "application/n-quads", "nq", RdfFormat.N_QUADS, (), W3C + "N-Quads"),
+    Format("trig", "application/trig", "trig", RdfFormat.TRIG, (), W3C + "TriG"),
+)
+# fmt: on
+
+#: Documents about the service (service description): RDF formats that hold one graph.
+DESCRIPTION_FORMATS: tuple[Format, ...] = tuple(
+    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "rdfxml", "ntriples")
 )
 
 
@@ -104,3 +106,14 @@ def by_name(name: str, formats: tuple[Format, ...]) -> Format:
         if key in (fmt.name, fmt.extension, fmt.media_type, *fmt.aliases):
             return fmt
     raise NotAcceptable(offered(formats))
+
+
+def wants_html(accept: str | None, formats: tuple[Format, ...]) -> bool:
+    """True when a browser-style Accept header ranks text/html above every RDF format."""
+    if not accept or "text/html" not in accept:
+        return False
+    candidates = [f.media_type for f in reversed(formats)] + ["text/html"]
+    try:
+        return mimeparse.best_match(candidates, accept) == "text/html"
+    except (ValueError, IndexError):
+        return False

@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
+from wise_kg.api import query_form
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
+from wise_kg.formats import DESCRIPTION_FORMATS, negotiate, wants_html
 from wise_kg.pool import Job
+from wise_kg.service import SD, describe
 from wise_kg.sparql import READ_ONLY, choose_format, dataset_for, inspect, needs_count
 
 router = APIRouter(tags=["sparql"])
@@ -16,6 +21,7 @@ router = APIRouter(tags=["sparql"])
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 GRAPH_PARAMS = ("default-graph-uri", "named-graph-uri")
+SD_PREFIXES = {"sd": SD, "void": "http://rdfs.org/ns/void#", "dcterms": "http://purl.org/dc/terms/"}
 
 
 class UnsupportedMediaType(WiseKgError):
@@ -67,9 +73,7 @@ FormatParam = Annotated[
 ]
 DefaultGraphParam = Annotated[
     list[str] | None,
-    Query(
-        alias="default-graph-uri", description="A stored graph as default graph, never fetched."
-    ),
+    Query(alias="default-graph-uri", description="A stored graph as default graph, never fetched."),
 ]
 NamedGraphParam = Annotated[
     list[str] | None,
@@ -85,9 +89,27 @@ async def sparql_get(
     default_graph_uri: DefaultGraphParam = None,
     named_graph_uri: NamedGraphParam = None,
 ) -> Response:
-    """Run a read-only SPARQL query given in the URL."""
+    """Run a read-only SPARQL query given in the URL; without one, describe the service."""
     params = parse_qs(request.url.query, keep_blank_values=True)
+    if "query" not in params and "update" not in params:
+        return _describe(request)
     return await _execute(request, _query_of(params), params)
+
+
+def _describe(request: Request) -> Response:
+    """The service description (RDF by negotiation), or the query form for browsers."""
+    state = request.app.state
+    endpoint = str(request.url_for("sparql_get"))
+    accept = request.headers.get("accept")
+    headers = {"Vary": "Accept"}
+    if wants_html(accept, DESCRIPTION_FORMATS):
+        return HTMLResponse(query_form.page(endpoint, sorted(state.graphs)), headers=headers)
+    fmt = negotiate(accept, DESCRIPTION_FORMATS)
+    triples = describe(
+        endpoint, state.build.graphs, union_default_graph=state.settings.union_default_graph
+    )
+    body = ox.serialize(triples, format=fmt.engine, prefixes=SD_PREFIXES)
+    return Response(body, media_type=fmt.content_type, headers=headers)
 
 
 @router.post("/sparql", summary="SPARQL query via POST (form-encoded or direct)")

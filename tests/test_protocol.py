@@ -142,3 +142,27 @@ def test_cors_allows_reads_without_credentials(client: httpx.Client) -> None:
     )
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers
+
+
+def test_etag_and_304(client: httpx.Client) -> None:
+    first = client.get("/sparql", params={"query": CHEAP})
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and first.headers["vary"].startswith("Accept")
+    again = client.get("/sparql", params={"query": CHEAP}, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.headers["etag"] == tag and not again.content
+    other_format = client.get("/sparql", params={"query": CHEAP, "format": "xml"})
+    assert other_format.headers["etag"] != tag
+    stale = client.get("/sparql", params={"query": CHEAP}, headers={"If-None-Match": '"stale"'})
+    assert stale.status_code == 200 and stale.json()["boolean"] is True
+
+
+def test_cache_is_bounded() -> None:
+    from wise_kg.cache import ResultCache
+
+    cache = ResultCache(max_bytes=100, max_item_bytes=40)
+    for i in range(10):
+        cache.put(str(i), bytes(30))
+    assert cache.size <= 100
+    assert cache.get("9") is not None and cache.get("0") is None
+    cache.put("big", bytes(41))
+    assert cache.get("big") is None

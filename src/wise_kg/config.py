@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     result_limit: int = Field(default=10_000, gt=0, description="Most rows a query may return.")
     query_timeout: float = Field(default=10.0, gt=0, description="Seconds a query may run.")
     query_workers: int = Field(default=2, gt=0, description="Processes evaluating queries.")
+    cache_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="Memory for cached answers (0: no cache)."
+    )
     union_default_graph: bool = Field(
         default=True, description="Whether the default graph is the union of the stored graphs."
     )

@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 
 from wise_kg import __version__
 from wise_kg.api.sparql_routes import router as sparql_router
+from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, WiseKgError
 from wise_kg.pool import QueryPool
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         pool.start()
         app.state.pool = pool
+        app.state.cache = ResultCache(settings.cache_bytes, settings.cache_bytes // 8)
         try:
             yield
         finally:
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
         allow_headers=["Accept", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag"],
         allow_credentials=False,
     )
     app.add_exception_handler(WiseKgError, _error_response)

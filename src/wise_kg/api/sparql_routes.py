@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api import query_form
+from wise_kg.cache import etag, matches
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
 from wise_kg.formats import DESCRIPTION_FORMATS, negotiate, wants_html
 from wise_kg.pool import Job
@@ -59,11 +60,17 @@ async def _execute(request: Request, query: str, params: dict[str, list[str]]) -
         params.get("named-graph-uri", []),
         union_default_graph=settings.union_default_graph,
     )
-    job = Job(
-        query, fmt.name, settings.result_limit, needs_count(info, settings.result_limit), dataset
-    )
-    body = await state.pool.run(job)
-    return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+    limit = settings.result_limit
+    job = Job(query, fmt.name, limit, needs_count(info, limit), dataset)
+    tag = etag(state.build.build_id, job)
+    headers = {"Vary": "Accept", "ETag": tag, "Cache-Control": "public, no-cache"}
+    if matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=headers)
+    body = state.cache.get(tag)
+    if body is None:
+        body = await state.pool.run(job)
+        state.cache.put(tag, body)
+    return Response(body, media_type=fmt.content_type, headers=headers)
 
 
 QueryParam = Annotated[str | None, Query(description="The SPARQL query.")]

@@ -1,0 +1,69 @@
+"""A bounded, in-process cache of serialized answers, and the ETags that name them.
+
+The store is immutable between builds, so an answer is fully determined by the
+build and the request (query, format, dataset, limits): that pair names it.
+
+>>> cache = ResultCache(max_bytes=10)
+>>> cache.put("a", b"12345"); cache.put("b", b"67890"); cache.put("c", b"x")
+>>> cache.get("a") is None, cache.get("c")
+(True, b'x')
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from threading import Lock
+
+
+def etag(build_id: str, *parts: object) -> str:
+    """A strong ETag for an answer of one build to one request."""
+    digest = hashlib.sha256(build_id.encode())
+    for part in parts:
+        digest.update(b"\x00" + repr(part).encode())
+    return '"' + digest.hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, tag: str) -> bool:
+    """Whether an If-None-Match header names ``tag`` (or is ``*``)."""
+    if not if_none_match:
+        return False
+    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
+    return "*" in candidates or tag in candidates
+
+
+class ResultCache:
+    """Least-recently-used answers, bounded by their total size in bytes."""
+
+    def __init__(self, max_bytes: int, max_item_bytes: int | None = None):
+        self.max_bytes = max_bytes
+        self.max_item_bytes = max_item_bytes or max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = Lock()
+
+    def get(self, key: str) -> bytes | None:
+        """The cached answer for ``key``, marked as recently used."""
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        """Keep an answer, evicting the least recently used ones past the bound."""
+        if len(body) > self.max_item_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= len(old) if old is not None else 0
+            self._items[key] = body
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _key, evicted = self._items.popitem(last=False)
+                self._size -= len(evicted)
+
+    @property
+    def size(self) -> int:
+        """Bytes held."""
+        return self._size

@@ -96,3 +96,15 @@ def test_query_refuses_update(project: Path) -> None:
     assert wise_kg("build", "--project", str(project)).returncode == 0
     done = wise_kg("query", "--project", str(project), "DROP ALL")
     assert done.returncode == 2 and "read-only" in done.stderr
+
+
+def test_saved_query_by_name_with_parameters(project: Path) -> None:
+    assert wise_kg("build", "--project", str(project)).returncode == 0
+    area = "https://w3id.org/wise-kg/id/area-of-expertise/placement"
+    done = wise_kg(
+        "query", "--project", str(project), "cq_04", "--subject", area, "--format", "csv"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "piecemeal" in done.stdout
+    wrong = wise_kg("query", "--project", str(project), "cq_04", "--colour", "red")
+    assert wrong.returncode == 2 and "no parameter colour" in wrong.stderr

@@ -1,66 +1,36 @@
 """The competency-question queries of queries/: each parses, runs and answers as the report does.
 
-Every ``queries/*.rq`` is run against the built store with the defaults of its
-grlc header bound as RDF terms (never pasted into the text); the answer checks
-compare the rows with what the report says, or with the data read by rdflib.
+Every query is run through the HTTP API (``GET /queries/{name}?param=…``) of a
+real server over the built store; parameters are bound as RDF terms by the
+server, never pasted into the text. The answer checks compare the rows with
+what the report says, or with the data read by rdflib.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
+import httpx
 import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from wise_kg.config import Settings
-from wise_kg.store import open_read_only
+from wise_kg.queries import SavedQuery, load
 
 from .conftest import PROJECT
 
 QUERIES = sorted((PROJECT / "queries").glob("*.rq"))
+SAVED = load(PROJECT / "queries")
 WISE = Namespace("https://w3id.org/wise-kg/ontology#")
 ID = "https://w3id.org/wise-kg/id/"
 ESCO = "http://data.europa.eu/esco/skill/"
-PARAM = re.compile(r"\?(__?)([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)_iri\b")
 
 
-def header(path: Path) -> dict[str, object]:
-    """The grlc header: top-level keys and the ``defaults`` list as a dict."""
-    lines = [
-        line[3:] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#+ ")
-    ]
-    out: dict[str, object] = {}
-    key = None
-    for line in lines:
-        top = re.match(r"^(\w+):\s*(.*)$", line)
-        if top:
-            key, value = top.groups()
-            out[key] = {} if key == "defaults" else value
-            continue
-        item = re.match(r"^\s+-\s+(\w+):\s*(\S+)\s*$", line)
-        if key == "defaults" and item:
-            out["defaults"][item.group(1)] = item.group(2)  # type: ignore[index]
-    return out
-
-
-def params(path: Path) -> dict[str, bool]:
-    """The parameters of a query, each mapped to whether it is required."""
-    text = path.read_text(encoding="utf-8")
-    return {m.group(2): m.group(1) == "_" for m in PARAM.finditer(text)}
-
-
-def var(name: str, required: bool = True) -> ox.Variable:
-    return ox.Variable(("_" if required else "__") + name + "_iri")
-
-
-@pytest.fixture(scope="module")
-def store(built: Settings) -> Iterator[ox.Store]:
-    db, _info = open_read_only(built.resolved_store_path())
-    yield db
+@pytest.fixture
+def store(client: httpx.Client) -> httpx.Client:
+    """The HTTP API the queries are asked through."""
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -71,25 +41,17 @@ def data() -> Graph:
     return graph
 
 
-def run(store: ox.Store, name: str, **bound: str | None) -> list[dict[str, str]]:
-    """Run ``queries/{name}*.rq`` with parameters bound by name (None leaves one unbound)."""
-    (path,) = (PROJECT / "queries").glob(name + "*.rq")
-    wanted = params(path)
-    subs = {
-        var(key, wanted[key]): ox.NamedNode(value)
-        for key, value in bound.items()
-        if value is not None
-    }
-    assert set(bound) <= set(wanted), f"{path.name} has no parameter among {set(bound)}"
-    result = store.query(
-        path.read_text(encoding="utf-8"),
-        use_default_graph_as_union=True,
-        substitutions=subs or None,
-    )
-    names = [v.value for v in result.variables]
+def run(api: httpx.Client, name: str, **bound: str | None) -> list[dict[str, str]]:
+    """GET /queries/{name} with parameters by name (None leaves an optional one unbound)."""
+    saved = SAVED[next(key for key in SAVED if key.startswith(name))]
+    assert set(bound) <= {p.name for p in saved.params}, f"{saved.name}: unknown {set(bound)}"
+    params = {key: value for key, value in bound.items() if value is not None}
+    response = api.get(f"/queries/{saved.name}", params=params)
+    assert response.status_code == 200, response.text
+    names = response.json()["head"]["vars"]
     return [
-        {n: row[n].value for n in names if row[n] is not None}
-        for row in result  # type: ignore[union-attr]
+        {n: row[n]["value"] for n in names if n in row}
+        for row in response.json()["results"]["bindings"]
     ]
 
 
@@ -108,18 +70,15 @@ def test_twelve_queries() -> None:
         assert re.fullmatch(r"cq_\d\d_[a-z0-9_]+\.rq", path.name)
 
 
-@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
-def test_query_runs_with_its_defaults(store: ox.Store, path: Path) -> None:
-    head = header(path)
-    assert head.get("summary"), "the grlc header needs a summary"
-    assert "description" in head and "tags" in head
-    defaults = head.get("defaults", {})
-    assert isinstance(defaults, dict)
-    wanted = params(path)
-    assert {k for k, req in wanted.items() if req} <= set(defaults), "a default per parameter"
-    assert set(defaults) <= set(wanted), "every default names a parameter"
-    rows = run(store, path.stem, **defaults)
-    assert rows, f"{path.name} returns no row with its defaults"
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_query_runs_with_its_defaults(store: httpx.Client, name: str) -> None:
+    saved: SavedQuery = SAVED[name]
+    assert saved.summary, "the grlc header needs a summary"
+    assert saved.description and saved.tags
+    assert all(p.default for p in saved.params if p.required), "a default per required parameter"
+    defaults = {p.name: p.default for p in saved.params if p.default}
+    rows = run(store, name, **defaults)
+    assert rows, f"{name} returns no row with its defaults"
     assert any("label" in row for row in rows)
 
 
@@ -143,14 +102,14 @@ TUTORING = ID + "area-of-expertise/tutoring-mentoring-and-informal-training"
 S1 = ESCO + "dc06de9f-dd3a-4f28-b58f-b01b5ae72ab8"
 
 
-def test_cq01_people_area_has_needs_1_5_1_to_1_5_7(store: ox.Store) -> None:
+def test_cq01_people_area_has_needs_1_5_1_to_1_5_7(store: httpx.Client) -> None:
     rows = run(store, "cq_01", area=PEOPLE_AREA)
     assert column(rows, "notation") == {f"1.5.{n}" for n in range(1, 8)}
     placement = {r["concerns"] for r in rows if r["notation"] == "1.5.4"}
     assert placement == {ID + "role/supporter"}
 
 
-def test_cq02_persona_direct_and_through_role(store: ox.Store) -> None:
+def test_cq02_persona_direct_and_through_role(store: httpx.Client) -> None:
     rows = run(store, "cq_02", role_or_persona=ID + "persona/tech-enabler")
     direct = {r["notation"] for r in rows if r["via"] == "direct"}
     via_role = {r["notation"] for r in rows if r["via"] == "role"}
@@ -163,7 +122,7 @@ def test_cq02_persona_direct_and_through_role(store: ox.Store) -> None:
     assert column(role_rows, "notation") == {"1.3.2", "1.4.2", "1.4.3", "1.4.4", "1.5.7"}
 
 
-def test_cq03_networking_applies_to(store: ox.Store) -> None:
+def test_cq03_networking_applies_to(store: httpx.Client) -> None:
     rows = run(store, "cq_03", area=NETWORKING)
     personas = {r["person"] for r in rows if r["kind"] == "persona"}
     roles = {r["person"] for r in rows if r["kind"] == "role"}
@@ -174,7 +133,7 @@ def test_cq03_networking_applies_to(store: ox.Store) -> None:
     assert roles == {ID + "role/enabler", ID + "role/supporter"}
 
 
-def test_cq04_tutoring_includes_s3_1_counselling(store: ox.Store) -> None:
+def test_cq04_tutoring_includes_s3_1_counselling(store: httpx.Client) -> None:
     rows = run(store, "cq_04", subject=TUTORING)
     counselling = [r for r in rows if r.get("escoNotation") == "S3.1"]
     assert counselling and counselling[0]["escoLabel"] == "counselling"
@@ -184,13 +143,13 @@ def test_cq04_tutoring_includes_s3_1_counselling(store: ox.Store) -> None:
     assert any("esco" not in r and r["coverageLabel"] == "not adequately structured" for r in rows)
 
 
-def test_cq04_area_reaches_its_profile_links(store: ox.Store) -> None:
+def test_cq04_area_reaches_its_profile_links(store: httpx.Client) -> None:
     rows = run(store, "cq_04", subject=ID + "area-of-expertise/communicating-work-integration")
     assert column(rows, "holder") == {ID + "profile/social-economy-communicator"}
     assert column(rows, "escoLabel") == {"communication manager"}
 
 
-def test_cq05_s1_reaches_networking_through_children(store: ox.Store) -> None:
+def test_cq05_s1_reaches_networking_through_children(store: httpx.Client) -> None:
     rows = run(store, "cq_05", esco=S1)
     networking = [r for r in rows if r["subject"] == NETWORKING]
     assert {r["linkedNotation"]: r["how"] for r in networking} == {
@@ -203,7 +162,7 @@ def test_cq05_s1_reaches_networking_through_children(store: ox.Store) -> None:
     assert column(only_child, "linkedNotation") == {"S1.8"}
 
 
-def test_cq06_resistances_by_type(store: ox.Store, data: Graph) -> None:
+def test_cq06_resistances_by_type(store: httpx.Client, data: Graph) -> None:
     cultural = run(store, "cq_06", area=NETWORKING, type=ID + "resistance-type/cultural")
     assert column(cultural, "resistance") == {
         ID + "resistance/networking-and-community-thinking-romantic-past"
@@ -214,7 +173,7 @@ def test_cq06_resistances_by_type(store: ox.Store, data: Graph) -> None:
     assert column(every, "typeLabel") >= {"cultural", "organisational"}
 
 
-def test_cq07_actions_by_level(store: ox.Store, data: Graph) -> None:
+def test_cq07_actions_by_level(store: httpx.Client, data: Graph) -> None:
     every = run(store, "cq_07", area=NETWORKING, level=None)
     expected = {str(a) for a in data.objects(URIRef(NETWORKING), WISE.hasAction)}
     assert column(every, "action") == expected
@@ -231,14 +190,14 @@ def test_cq07_actions_by_level(store: ox.Store, data: Graph) -> None:
     )
 
 
-def test_cq08_weaknesses_of_productive_wises(store: ox.Store) -> None:
+def test_cq08_weaknesses_of_productive_wises(store: httpx.Client) -> None:
     rows = run(store, "cq_08", cell=ID + "swot-cell/weaknesses-of-productive-wises")
     notations = column(rows, "notation")
     assert {"1.4.5", "1.5.7", "1.2.2", "1.3.4", "1.5.2"} <= notations
     assert "1.5.4" not in notations  # placement is PW/S, PW/O, TW/S, TW/O
 
 
-def test_cq09_trace_need_to_profile_and_esco(store: ox.Store) -> None:
+def test_cq09_trace_need_to_profile_and_esco(store: httpx.Client) -> None:
     rows = run(store, "cq_09", need=ID + "need/developing-network-functions")
     assert column(rows, "area") == {NETWORKING}
     assert column(rows, "profile") == {ID + "profile/network-operator"}
@@ -253,7 +212,7 @@ def test_cq09_trace_need_to_profile_and_esco(store: ox.Store) -> None:
     assert column(communicating, "escoLabel") == {"communication manager"}
 
 
-def test_cq10_needs_no_area_develops(store: ox.Store, data: Graph) -> None:
+def test_cq10_needs_no_area_develops(store: httpx.Client, data: Graph) -> None:
     needs = set(data.subjects(RDF.type, WISE.Need))
     developed = {
         need
@@ -266,7 +225,7 @@ def test_cq10_needs_no_area_develops(store: ox.Store, data: Graph) -> None:
     assert ID + "need/placement" not in column(rows, "need")
 
 
-def test_cq11_weak_coverage(store: ox.Store) -> None:
+def test_cq11_weak_coverage(store: httpx.Client) -> None:
     rows = run(store, "cq_11")
     areas = column(rows, "area")
     aoe = ID + "area-of-expertise/"
@@ -282,10 +241,46 @@ def test_cq11_weak_coverage(store: ox.Store) -> None:
     assert not column(rows, "coverageLabel") & {"partial", "connected"}
 
 
-def test_cq12_section_1_5(store: ox.Store) -> None:
+def test_cq12_section_1_5(store: httpx.Client) -> None:
     rows = run(store, "cq_12", section=ID + "source/bwise-d3-1/section/1.5")
     needs = {r["resource"] for r in rows if r.get("type") == str(WISE.Need)}
     assert len(needs) == 7
     assert ID + "need/placement" in needs
     assert PEOPLE_AREA in column(rows, "resource")
     assert all(r.get("partNotation", "1.5").startswith("1.5") for r in rows)
+
+
+# -----------------------------------------------------------------------------
+#  The /queries API itself
+# -----------------------------------------------------------------------------
+
+
+def test_queries_are_listed_with_parameters(store: httpx.Client) -> None:
+    listed = {q["name"]: q for q in store.get("/queries").json()}
+    assert sorted(listed) == sorted(SAVED)
+    cq01 = listed["cq_01_needs_by_area"]
+    assert cq01["summary"].startswith("Which needs")
+    assert cq01["parameters"] == [
+        {"name": "area", "type": "iri", "required": True, "default": ID + "need-area/people-area"}
+    ]
+    assert cq01["url"].endswith("/queries/cq_01_needs_by_area")
+
+
+def test_saved_query_errors(store: httpx.Client) -> None:
+    assert store.get("/queries/cq_99_nothing").status_code == 404
+    assert store.get("/queries/../../etc/passwd").status_code == 404
+    bad = store.get("/queries/cq_01_needs_by_area", params={"area": "not an iri"})
+    assert bad.status_code == 400 and "area" in bad.text
+    unknown = store.get("/queries/cq_01_needs_by_area", params={"colour": "red"})
+    assert unknown.status_code == 400 and "no parameter colour" in unknown.text
+    injected = store.get(
+        "/queries/cq_01_needs_by_area",
+        params={"area": ID + "need-area/people-area> } ; DROP ALL ; SELECT * { <x"},
+    )
+    assert injected.status_code == 400
+
+
+def test_saved_query_formats_and_prefix(store: httpx.Client) -> None:
+    csv = store.get("/queries/cq_10", params={"format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text.strip().splitlines()) == 13  # header + the 12 needs no area develops

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wise_kg import __version__
+from wise_kg import __version__, queries
 from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
@@ -80,17 +80,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    """Run one SPARQL query against the built store and print the answer."""
+    """Run a SPARQL query, or a saved query by name with ``--param value``, on the store."""
     settings = _settings(args)
-    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.query
+    bindings: tuple[queries.Binding, ...] = ()
+    if args.file:
+        text = Path(args.file).read_text(encoding="utf-8")
+    elif args.query and queries.NAME.match(args.query):
+        saved = queries.find(queries.load(settings.source_dir("queries")), args.query)
+        text, bindings = saved.text, saved.bind(_param_values(args.params))
+    else:
+        text = args.query
     if not text:
-        print("give a query, or --file PATH", file=sys.stderr)
+        print("give a query, a saved query name (see queries/), or --file PATH", file=sys.stderr)
         return 2
     info = inspect(text)
     fmt = by_name(args.format or info.formats()[0].name, info.formats())
     store, _info = open_read_only(settings.resolved_store_path())
-    sys.stdout.write(answer(store, text, fmt, result_limit=settings.result_limit).decode("utf-8"))
+    body = answer(store, text, fmt, result_limit=settings.result_limit, bindings=bindings)
+    sys.stdout.write(body.decode("utf-8"))
     return 0
+
+
+def _param_values(extra: list[str]) -> dict[str, str]:
+    """``--area IRI --level=IRI`` → ``{"area": IRI, "level": IRI}``."""
+    values: dict[str, str] = {}
+    items = iter(extra)
+    for item in items:
+        if not item.startswith("--"):
+            raise queries.BadParameter(f"unexpected argument {item!r}; give --name value")
+        name, _, value = item[2:].partition("=")
+        values[name] = value or next(items, "")
+    return values
 
 
 def parser() -> argparse.ArgumentParser:
@@ -117,7 +137,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("query", parents=[common], help="run a SPARQL query on the built store")
-    p.add_argument("query", nargs="?", help="the SPARQL text")
+    p.add_argument("query", nargs="?", help="SPARQL text, or a saved query name such as cq_04")
     p.add_argument("--file", help="read the query from a file")
     names = sorted({f.name for f in RESULT_FORMATS + GRAPH_FORMATS})
     p.add_argument("--format", choices=names, help="answer format (default JSON / Turtle)")
@@ -127,7 +147,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``wise-kg`` command."""
-    args = parser().parse_args(argv)
+    args, extra = parser().parse_known_args(argv)
+    if extra and args.command != "query":
+        parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    args.params = extra
     try:
         return args.func(args)
     except WiseKgError as err:

@@ -36,6 +36,20 @@ class Dataset:
         return {"use_default_graph_as_union": True} if self.union else {}
 
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def term(kind: str, value: str) -> ox.NamedNode | ox.Literal:
+    """The RDF term of a parameter value: an IRI, a typed literal or a language string."""
+    if kind == "iri":
+        return ox.NamedNode(value)
+    if kind in ("integer", "decimal"):
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + kind))
+    if kind == "string":
+        return ox.Literal(value)
+    return ox.Literal(value, language=kind)
+
+
 def evaluate(
     store: ox.Store,
     query: str,
@@ -44,6 +58,7 @@ def evaluate(
     result_limit: int,
     count_rows: bool,
     dataset: Dataset,
+    bindings: tuple[tuple[str, str, str], ...] = (),
 ) -> bytes:
     """Run a query and serialize its answer natively.
 
@@ -52,6 +67,8 @@ def evaluate(
     truncated); then the query runs again straight into the engine's writer.
     """
     options = dataset.engine_options()
+    if bindings:
+        options["substitutions"] = {ox.Variable(v): term(k, value) for v, k, value in bindings}
     if count_rows:
         solutions = _query(store, query, options)
         rows = sum(1 for _ in zip(solutions, range(result_limit + 1), strict=False))

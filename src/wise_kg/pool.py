@@ -27,13 +27,14 @@ REPORTABLE = {cls.__name__: cls for cls in (errors.QuerySyntaxError, errors.Resu
 
 @dataclass(frozen=True)
 class Job:
-    """One query for a worker: text, answer format name, limits and dataset."""
+    """One query for a worker: text, answer format, limits, dataset, bound parameters."""
 
     query: str
     format_name: str
     result_limit: int
     count_rows: bool
     dataset: Dataset
+    bindings: tuple[tuple[str, str, str], ...] = ()
 
 
 def _worker_main(conn: Connection, store_dir: str) -> None:
@@ -53,6 +54,7 @@ def _worker_main(conn: Connection, store_dir: str) -> None:
                 result_limit=job.result_limit,
                 count_rows=job.count_rows,
                 dataset=job.dataset,
+                bindings=job.bindings,
             )
             conn.send(("ok", body))
         except tuple(REPORTABLE.values()) as err:

@@ -141,7 +141,13 @@ def _is_update(text: str) -> bool:
 
 
 def answer(
-    store: ox.Store, query: str, fmt: Format, *, result_limit: int, dataset: Dataset | None = None
+    store: ox.Store,
+    query: str,
+    fmt: Format,
+    *,
+    result_limit: int,
+    dataset: Dataset | None = None,
+    bindings: tuple[tuple[str, str, str], ...] = (),
 ) -> bytes:
     """Check, then evaluate and serialize a query in-process (the CLI's path)."""
     info = inspect(query)
@@ -152,6 +158,7 @@ def answer(
         result_limit=result_limit,
         count_rows=needs_count(info, result_limit),
         dataset=dataset or Dataset(union=True),
+        bindings=bindings,
     )
 
 

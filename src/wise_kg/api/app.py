@@ -11,7 +11,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 
-from wise_kg import __version__
+from wise_kg import __version__, queries
+from wise_kg.api.query_routes import router as query_router
 from wise_kg.api.sparql_routes import router as sparql_router
 from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store, info = open_read_only(settings.resolved_store_path())
         app.state.store, app.state.build = store, info
         app.state.graphs = frozenset(g.value for g in store.named_graphs())
+        app.state.queries = queries.load(settings.source_dir("queries"))
         pool = QueryPool(
             str(current(settings.resolved_store_path())),
             settings.query_workers,
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(WiseKgError, _error_response)
     app.include_router(sparql_router)
+    app.include_router(query_router)
 
     @app.get("/health", tags=["service"], summary="Liveness and the build being served")
     def health(build: BuildDep) -> dict[str, object]:

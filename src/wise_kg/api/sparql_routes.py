@@ -10,12 +10,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api import query_form
-from wise_kg.cache import etag, matches
+from wise_kg.api.answers import respond, single
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
 from wise_kg.formats import DESCRIPTION_FORMATS, negotiate, wants_html
-from wise_kg.pool import Job
 from wise_kg.service import SD, describe
-from wise_kg.sparql import READ_ONLY, choose_format, dataset_for, inspect, needs_count
+from wise_kg.sparql import READ_ONLY, inspect
 
 router = APIRouter(tags=["sparql"])
 
@@ -31,46 +30,17 @@ class UnsupportedMediaType(WiseKgError):
     http_status = 415
 
 
-def _single(params: dict[str, list[str]], name: str) -> str | None:
-    values = params.get(name, [])
-    if len(values) > 1:
-        raise QuerySyntaxError(f"The request has {len(values)} '{name}' parameters; send one.")
-    return values[0] if values else None
-
-
 def _query_of(params: dict[str, list[str]]) -> str:
     if "update" in params:
         raise QueryRefused(READ_ONLY)
-    query = _single(params, "query")
+    query = single(params, "query")
     if query is None:
         raise QuerySyntaxError("No 'query' parameter: send a SPARQL query as ?query=…")
     return query
 
 
 async def _execute(request: Request, query: str, params: dict[str, list[str]]) -> Response:
-    """Check the query, pick the format and dataset, and have a worker answer it."""
-    state = request.app.state
-    settings = state.settings
-    info = inspect(query)
-    fmt = choose_format(info, request.headers.get("accept"), _single(params, "format"))
-    dataset = dataset_for(
-        info,
-        state.graphs,
-        params.get("default-graph-uri", []),
-        params.get("named-graph-uri", []),
-        union_default_graph=settings.union_default_graph,
-    )
-    limit = settings.result_limit
-    job = Job(query, fmt.name, limit, needs_count(info, limit), dataset)
-    tag = etag(state.build.build_id, job)
-    headers = {"Vary": "Accept", "ETag": tag, "Cache-Control": "public, no-cache"}
-    if matches(request.headers.get("if-none-match"), tag):
-        return Response(status_code=304, headers=headers)
-    body = state.cache.get(tag)
-    if body is None:
-        body = await state.pool.run(job)
-        state.cache.put(tag, body)
-    return Response(body, media_type=fmt.content_type, headers=headers)
+    return await respond(request, query, inspect(query), params)
 
 
 QueryParam = Annotated[str | None, Query(description="The SPARQL query.")]

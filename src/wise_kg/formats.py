@@ -54,8 +54,8 @@ RESULT_FORMATS: tuple[Format, ...] = (
 
 #: CONSTRUCT / DESCRIBE results and graph documents, in order of preference.
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", "ttl", RdfFormat.TURTLE, ("application/x-turtle",),
-           W3C + "Turtle"),
+    Format("turtle", "text/turtle", "ttl", RdfFormat.TURTLE,
+           ("application/x-turtle", "text/n3", "n3"), W3C + "Turtle"),
     Format("ntriples", "application/n-triples", "nt", RdfFormat.N_TRIPLES, (), W3C + "N-Triples"),
     Format("jsonld", "application/ld+json", "jsonld", RdfFormat.JSON_LD, ("application/json",),
            W3C + "JSON-LD"),
@@ -86,7 +86,9 @@ def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format:
     if not accept or not accept.strip():
         return formats[0]
     # Canonical types first so that ties go to them; aliases after.
-    candidates = [f.media_type for f in formats] + [a for f in formats for a in f.aliases]
+    candidates = [f.media_type for f in formats] + [
+        a for f in formats for a in f.aliases if "/" in a
+    ]
     try:
         best = mimeparse.best_match(list(reversed(candidates)), accept)
     except (ValueError, IndexError):

@@ -18,7 +18,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from wise_kg.errors import QueryRefused, QuerySyntaxError
+from wise_kg.errors import NotAcceptable, QueryRefused, QuerySyntaxError
 from wise_kg.evaluate import Dataset, evaluate
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 
@@ -167,8 +167,15 @@ def needs_count(info: QueryInfo, result_limit: int) -> bool:
     return info.form == "SELECT" and (info.limit is None or info.limit > result_limit)
 
 
-def choose_format(info: QueryInfo, accept: str | None, format_param: str | None) -> Format:
-    """The format to answer in: the ``format`` parameter wins, else the Accept header."""
-    if format_param:
-        return by_name(format_param, info.formats())
+def choose_format(info: QueryInfo, accept: str | None, format_values: list[str]) -> Format:
+    """The format to answer in: the first ``format`` value we know, else the Accept header.
+
+    Clients repeat the format under several spellings (SPARQLWrapper sends
+    ``format=tsv&format=text/tab-separated-values``); unknown ones are skipped.
+    """
+    for value in format_values:
+        try:
+            return by_name(value, info.formats())
+        except NotAcceptable:
+            continue
     return negotiate(accept, info.formats())

@@ -30,7 +30,7 @@ async def respond(
     state = request.app.state
     settings = state.settings
     params = params if params is not None else {"format": request.query_params.getlist("format")}
-    fmt = choose_format(info, request.headers.get("accept"), single(params, "format"))
+    fmt = choose_format(info, request.headers.get("accept"), params.get("format", []))
     dataset = dataset_for(
         info,
         state.graphs,

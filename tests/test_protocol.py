@@ -166,3 +166,12 @@ def test_cache_is_bounded() -> None:
     assert cache.get("9") is not None and cache.get("0") is None
     cache.put("big", bytes(41))
     assert cache.get("big") is None
+
+
+def test_oversize_body_is_refused(client: httpx.Client, server: LiveServer) -> None:
+    limit = server.settings.max_body_bytes
+    padding = "#" + "x" * limit + "\n"
+    response = client.post(
+        "/sparql", content=padding + CHEAP, headers={"Content-Type": "application/sparql-query"}
+    )
+    assert response.status_code == 413 and "limit" in response.text

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     result_limit: int = Field(default=10_000, gt=0, description="Most rows a query may return.")
+    max_body_bytes: int = Field(default=1_000_000, gt=0, description="Largest request body.")
     query_timeout: float = Field(default=10.0, gt=0, description="Seconds a query may run.")
     query_workers: int = Field(default=2, gt=0, description="Processes evaluating queries.")
     cache_bytes: int = Field(

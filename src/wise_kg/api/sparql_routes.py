@@ -24,6 +24,26 @@ GRAPH_PARAMS = ("default-graph-uri", "named-graph-uri")
 SD_PREFIXES = {"sd": SD, "void": "http://rdfs.org/ns/void#", "dcterms": "http://purl.org/dc/terms/"}
 
 
+class BodyTooLarge(WiseKgError):
+    """A request body over the configured limit."""
+
+    http_status = 413
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """Read the body, refusing it as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"The request body is over the {limit}-byte limit.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"The request body is over the {limit}-byte limit.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class UnsupportedMediaType(WiseKgError):
     """A POST body whose media type the protocol does not define for queries."""
 
@@ -98,7 +118,7 @@ async def sparql_post(
 ) -> Response:
     """Run a read-only SPARQL query sent as a form or as ``application/sparql-query``."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await request.body()
+    raw = await _bounded_body(request, request.app.state.settings.max_body_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

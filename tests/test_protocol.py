@@ -57,7 +57,7 @@ def test_runaway_query_is_stopped_while_others_are_answered(strict_server: LiveS
             assert http.get("/sparql", params={"query": CHEAP}).status_code == 200
 
 
-def test_service_makes_no_outbound_connection(client: httpx.Client) -> None:
+def test_service_and_load_make_no_outbound_connection(client: httpx.Client) -> None:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -66,6 +66,10 @@ def test_service_makes_no_outbound_connection(client: httpx.Client) -> None:
     query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
     response = client.get("/sparql", params={"query": query})
     assert response.status_code == 400 and "SERVICE" in response.text
+    load = client.post("/sparql", data={"update": f"LOAD <http://127.0.0.1:{port}/data.ttl>"})
+    assert load.status_code == 400 and "read-only" in load.text
+    as_query = client.get("/sparql", params={"query": f"LOAD <http://127.0.0.1:{port}/d.ttl>"})
+    assert as_query.status_code == 400 and "read-only" in as_query.text
     with pytest.raises(TimeoutError):
         listener.accept()
     listener.close()

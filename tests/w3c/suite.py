@@ -186,13 +186,13 @@ def evaluation_tests() -> list[Test]:
 def syntax_tests(positive: bool) -> list[Test]:
     """Query syntax tests (no update ones) of SPARQL 1.1 and 1.0, positive or negative.
 
-    Positive: ``syntax-query`` and SPARQL 1.0 syntax. Negative: every SPARQL 1.1
+    Positive: ``syntax-query``, ``syntax-fed`` and SPARQL 1.0. Negative: every SPARQL 1.1
     query directory with negative syntax tests, ``syntax-query``, and SPARQL 1.0.
     """
     wanted = {"PositiveSyntaxTest11", "PositiveSyntaxTest"}
     if not positive:
         wanted = {"NegativeSyntaxTest11", "NegativeSyntaxTest"}
-    sparql11_dirs = ("syntax-query",) if positive else (*QUERY_DIRS, "syntax-query")
+    sparql11_dirs = ("syntax-query", "syntax-fed") if positive else (*QUERY_DIRS, "syntax-query")
     tests = _entries("sparql11", sparql11_dirs) + _entries("sparql10", SPARQL10_SYNTAX_DIRS)
     return [t for t in tests if t.kind in wanted and (t.query or "").endswith(".rq")]
 

@@ -179,3 +179,20 @@ def test_oversize_body_is_refused(client: httpx.Client, server: LiveServer) -> N
         "/sparql", content=padding + CHEAP, headers={"Content-Type": "application/sparql-query"}
     )
     assert response.status_code == 413 and "limit" in response.text
+
+
+def test_engine_errors_are_400_and_workers_survive(client: httpx.Client) -> None:
+    unknown = "SELECT * WHERE { FILTER(<http://example.org/f>(1)) }"
+    for _ in range(3):
+        response = client.get("/sparql", params={"query": unknown})
+        assert response.status_code == 400 and "cannot be evaluated" in response.text
+    relative = client.post(
+        "/sparql",
+        content="CONSTRUCT { <s> <p> 1 } WHERE {}",
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"},
+    )
+    assert relative.status_code == 200 and "/s>" in relative.text
+    negative = "SELECT * WHERE { <http://a/s> <http://a/p> -1.5 }"
+    assert client.get("/sparql", params={"query": negative}).status_code == 200
+    sneaky = "SELECT * WHERE { <http://a/s> <http://a/p> -1.5 . SERVICE <http://x/> {} }"
+    assert client.get("/sparql", params={"query": sneaky}).status_code == 400

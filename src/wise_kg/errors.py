@@ -72,6 +72,13 @@ class QueryTimeout(WiseKgError):
     exit_code = 2
 
 
+class QueryEvaluationError(WiseKgError):
+    """The engine parsed the query but cannot evaluate it (an unknown function, say)."""
+
+    http_status = 400
+    exit_code = 2
+
+
 class QueryFailed(WiseKgError):
     """The worker evaluating a query died; it has been replaced."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from wise_kg.errors import QuerySyntaxError, ResultTooLarge
+from wise_kg.errors import QueryEvaluationError, QuerySyntaxError, ResultTooLarge
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ def evaluate(
     count_rows: bool,
     dataset: Dataset,
     bindings: tuple[tuple[str, str, str], ...] = (),
+    base_iri: str | None = None,
 ) -> bytes:
     """Run a query and serialize its answer natively.
 
@@ -67,17 +68,21 @@ def evaluate(
     truncated); then the query runs again straight into the engine's writer.
     """
     options = dataset.engine_options()
+    options["base_iri"] = base_iri
     if bindings:
         options["substitutions"] = {ox.Variable(v): term(k, value) for v, k, value in bindings}
-    if count_rows:
-        solutions = _query(store, query, options)
-        rows = sum(1 for _ in zip(solutions, range(result_limit + 1), strict=False))
-        if rows > result_limit:
-            raise ResultTooLarge(
-                f"The query returns more than {result_limit} rows; add a LIMIT "
-                f"(at most {result_limit}) or narrow it down."
-            )
-    return _query(store, query, options).serialize(format=engine_format)
+    try:
+        if count_rows:
+            solutions = _query(store, query, options)
+            rows = sum(1 for _ in zip(solutions, range(result_limit + 1), strict=False))
+            if rows > result_limit:
+                raise ResultTooLarge(
+                    f"The query returns more than {result_limit} rows; add a LIMIT "
+                    f"(at most {result_limit}) or narrow it down."
+                )
+        return _query(store, query, options).serialize(format=engine_format)
+    except RuntimeError as err:  # the engine's evaluation errors (unknown function …)
+        raise QueryEvaluationError(f"The query cannot be evaluated: {err}") from None
 
 
 def _query(store: ox.Store, query: str, options: dict[str, object]):

@@ -22,7 +22,15 @@ from wise_kg.evaluate import Dataset, evaluate
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 
 #: Errors a worker may report, rebuilt by name in the web process.
-REPORTABLE = {cls.__name__: cls for cls in (errors.QuerySyntaxError, errors.ResultTooLarge)}
+REPORTABLE = {
+    cls.__name__: cls
+    for cls in (
+        errors.QuerySyntaxError,
+        errors.QueryEvaluationError,
+        errors.ResultTooLarge,
+        errors.QueryFailed,
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class Job:
     count_rows: bool
     dataset: Dataset
     bindings: tuple[tuple[str, str, str], ...] = ()
+    base_iri: str | None = None
 
 
 def _worker_main(conn: Connection, store_dir: str) -> None:
@@ -55,12 +64,15 @@ def _worker_main(conn: Connection, store_dir: str) -> None:
                 count_rows=job.count_rows,
                 dataset=job.dataset,
                 bindings=job.bindings,
+                base_iri=job.base_iri,
             )
             conn.send(("ok", body))
         except tuple(REPORTABLE.values()) as err:
             conn.send((type(err).__name__, str(err)))
         except OSError as err:  # the engine could not read the store
             conn.send(("OSError", str(err)))
+        except Exception as err:
+            conn.send(("QueryFailed", f"The query failed unexpectedly: {err}"))
 
 
 class _Worker:
@@ -111,7 +123,7 @@ class QueryPool:
         ready: asyncio.Future[None] = loop.create_future()
         try:
             worker.conn.send(job)
-            loop.add_reader(worker.conn.fileno(), ready.set_result, None)
+            loop.add_reader(worker.conn.fileno(), lambda: ready.done() or ready.set_result(None))
             try:
                 await asyncio.wait_for(ready, self.timeout)
             finally:

@@ -8,6 +8,7 @@ from the parsed query, never by searching the text. Evaluation itself lives in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,6 +81,10 @@ def inspect(query: str) -> QueryInfo:
         raise QuerySyntaxError(
             f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}"
         ) from None
+    except (TypeError, ValueError, ArithmeticError):
+        # rdflib's parser crashes on a few valid queries (e.g. a negative decimal as an
+        # object): fall back to a check of the query's tokens; the engine parses it.
+        return _token_check(query)
     body = parsed[1]
     for node in _walk(body):
         if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
@@ -130,6 +135,53 @@ def dataset_for(
     if info.from_graphs or info.from_named:
         return Dataset(explicit=False, union=False)
     return Dataset(explicit=False, union=union_default_graph)
+
+
+#: Strings, IRIs, comments, variables and prefixed names: never keywords.
+_NOT_KEYWORDS = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""'
+    r"|'''(?:[^\\]|\\.)*?'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n]*"
+    r"|[?$]\w+"
+    r"|[\w.-]*:[\w.:%-]*",
+    re.DOTALL,
+)
+_KEYWORDS = re.compile(r"[A-Za-z_]+")
+_UPDATE_WORDS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "CREATE",
+    "DROP",
+    "COPY",
+    "MOVE",
+    "ADD",
+    "WITH",
+}
+
+
+def _token_check(query: str) -> QueryInfo:
+    """A conservative check of a query's keywords, for queries rdflib cannot parse.
+
+    Strings, IRIs, comments, variables and prefixed names are removed first, so
+    only real keywords remain. Anything that could reach out (SERVICE, an update,
+    FROM) is refused, since the parse tree that would prove it harmless is missing.
+    """
+    words = [w.upper() for w in _KEYWORDS.findall(_NOT_KEYWORDS.sub(" ", query))]
+    if _UPDATE_WORDS & set(words):
+        raise QueryRefused(READ_ONLY)
+    if "SERVICE" in words:
+        raise QueryRefused("SERVICE (federated query) is disabled on this endpoint.")
+    if "FROM" in words:
+        raise QueryRefused("FROM / FROM NAMED cannot be checked in this query; use GRAPH.")
+    form = next((w for w in words if w in FORMS.values()), None)
+    if form is None:
+        raise QuerySyntaxError("SPARQL syntax error: no SELECT, ASK, CONSTRUCT or DESCRIBE.")
+    return QueryInfo(form, None)
 
 
 def _is_update(text: str) -> bool:

@@ -39,7 +39,8 @@ async def respond(
         union_default_graph=settings.union_default_graph,
     )
     limit = settings.result_limit
-    job = Job(query, fmt.name, limit, needs_count(info, limit), dataset, bindings)
+    base = str(request.url_for("sparql_get"))
+    job = Job(query, fmt.name, limit, needs_count(info, limit), dataset, bindings, base)
     tag = etag(state.build.build_id, job)
     headers = {"Vary": "Accept", "ETag": tag, "Cache-Control": "public, no-cache"}
     if matches(request.headers.get("if-none-match"), tag):

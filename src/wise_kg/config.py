@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    base_iri: str = Field(
+        default=PUBLISHED_BASE,
+        description="Base of the published IRIs; the server answers for them at its own address.",
+    )
     result_limit: int = Field(default=10_000, gt=0, description="Most rows a query may return.")
     max_body_bytes: int = Field(default=1_000_000, gt=0, description="Largest request body.")
     query_timeout: float = Field(default=10.0, gt=0, description="Seconds a query may run.")

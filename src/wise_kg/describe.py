@@ -25,6 +25,8 @@ WHERE {
               |wise:hasDirection ?s }
     UNION
     { %(iri)s wise:hasAction/wise:hasCollaborationTopic ?s }
+    UNION
+    { %(iri)s skos:memberList/rdf:rest* ?s }
     ?s ?p ?o .
   }
   UNION

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 import pyoxigraph as ox
@@ -12,12 +15,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 
 from wise_kg import __version__, queries
+from wise_kg.api import site
+from wise_kg.api.data_routes import router as data_router
+from wise_kg.api.ld_routes import router as ld_router
+from wise_kg.api.ontology_routes import router as ontology_router
 from wise_kg.api.query_routes import router as query_router
 from wise_kg.api.sparql_routes import router as sparql_router
 from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, WiseKgError
 from wise_kg.pool import QueryPool
+from wise_kg.search import LabelIndex
 from wise_kg.store import BuildInfo, current, open_read_only
 
 
@@ -39,10 +47,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool.start()
         app.state.pool = pool
         app.state.cache = ResultCache(settings.cache_bytes, settings.cache_bytes // 8)
+        app.state.names = site.property_names(store)
+        app.state.search = LabelIndex.from_store(store)
+        app.state.schemes = site.schemes(store, settings.base_iri)
+        app.state.dump_folder = Path(tempfile.mkdtemp(prefix="wise-kg-dumps-"))
         try:
             yield
         finally:
             pool.close()
+            shutil.rmtree(app.state.dump_folder, ignore_errors=True)
 
     app = FastAPI(
         title="wise-kg",
@@ -62,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(WiseKgError, _error_response)
     app.include_router(sparql_router)
     app.include_router(query_router)
+    app.include_router(ld_router)
+    app.include_router(ontology_router)
+    app.include_router(data_router)
 
     @app.get("/health", tags=["service"], summary="Liveness and the build being served")
     def health(build: BuildDep) -> dict[str, object]:

@@ -1,0 +1,247 @@
+"""Linked Data: every ``…/id/{kind}/{slug}`` IRI dereferences here, in five formats.
+
+``/id/…`` answers HTML to browsers and RDF to RDF clients (``Vary: Accept``); a
+file extension (``.html``, ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``) picks a
+format without headers. The home page, the ontology, search and the JSON-LD
+context live here too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from wise_kg import jsonld
+from wise_kg.api.pages import Linker, build_view, render
+from wise_kg.cache import etag, matches
+from wise_kg.describe import describe
+from wise_kg.errors import WiseKgError
+from wise_kg.formats import GRAPH_FORMATS, Format, by_name, negotiate, wants_html
+
+router = APIRouter(tags=["linked data"])
+
+#: RDF formats a resource is offered in (HTML besides).
+LD_FORMATS: tuple[Format, ...] = tuple(
+    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "ntriples", "rdfxml")
+)
+TITLES = {"turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
+PREFIXES = {
+    "wise": "https://w3id.org/wise-kg/ontology#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "esco": "http://data.europa.eu/esco/model#",
+    "void": "http://rdfs.org/ns/void#",
+}
+JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+
+
+class NotFound(WiseKgError):
+    """No resource has that IRI."""
+
+    http_status = 404
+
+
+@dataclass(frozen=True)
+class FormatLink:
+    """A link to one serialization of a page's resource."""
+
+    media_type: str
+    extension: str
+    title: str
+
+
+FORMAT_LINKS = [FormatLink(f.media_type, f.extension, TITLES[f.name]) for f in LD_FORMATS]
+
+
+def _split_extension(path: str) -> tuple[str, Format | None, bool]:
+    """``need/placement.ttl`` → (``need/placement``, Turtle, False); ``.html`` → HTML."""
+    stem, dot, extension = path.rpartition(".")
+    if dot and extension == "html":
+        return stem, None, True
+    if dot:
+        for fmt in LD_FORMATS:
+            if extension == fmt.extension:
+                return stem, fmt, False
+    return path, None, False
+
+
+def _choose(request: Request, fixed: Format | None, html: bool) -> Format | None:
+    """The format to answer in; None means HTML."""
+    if html:
+        return None
+    if fixed is not None:
+        return fixed
+    accept = request.headers.get("accept")
+    if wants_html(accept, LD_FORMATS):
+        return None
+    return negotiate(accept, LD_FORMATS)
+
+
+def _linker(request: Request) -> Linker:
+    state = request.app.state
+    return Linker(state.settings.base_iri, state.names)
+
+
+def _context_ref(request: Request) -> str:
+    """The context's URL under the configured base (never built from the Host header)."""
+    return jsonld.context_url(request.app.state.settings.base_iri)
+
+
+def serialize(
+    request: Request, triples: list[ox.Triple], iri: str, fmt: Format, *, framed: bool = True
+) -> Response:
+    """One resource (or document) as RDF in ``fmt``; JSON-LD framed and with its context.
+
+    Documents that are not one resource's page (VoID, the ontology) are written
+    by the engine's JSON-LD serializer, compacted with the usual prefixes.
+    """
+    headers = {"Vary": "Accept"}
+    if fmt.name == "jsonld" and framed:
+        body = json.dumps(jsonld.document(triples, iri, _context_ref(request)), ensure_ascii=False)
+        headers["Link"] = f'<{_context_ref(request)}>; rel="{JSONLD_CONTEXT_REL}"'
+        return Response(body, media_type=fmt.content_type, headers=headers)
+    use_prefixes = PREFIXES if fmt.name in ("turtle", "jsonld") else None
+    body = ox.serialize(triples, format=fmt.engine, prefixes=use_prefixes)
+    return Response(body, media_type=fmt.content_type, headers=headers)
+
+
+def _cached(request: Request, key: object, make) -> Response:
+    """Answer 304 when the client has this build's version, else make the response."""
+    tag = etag(request.app.state.build.build_id, key)
+    if matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers={"ETag": tag, "Vary": "Accept"})
+    response = make()
+    response.headers["ETag"] = tag
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
+@router.get("/id/{path:path}", summary="Dereference a resource IRI (HTML, Turtle, JSON-LD …)")
+def resource(request: Request, path: str) -> Response:
+    """The resource ``{base}id/{path}``, by content negotiation or file extension."""
+    state = request.app.state
+    stem, fixed, html = _split_extension(path)
+    fmt = _choose(request, fixed, html)
+    iri = state.settings.base_iri + "id/" + stem
+    triples = describe(state.store, iri) if _valid_iri(iri) else []
+    if not triples:
+        return not_found(request, iri)
+
+    def make() -> Response:
+        if fmt is None:
+            view = build_view(iri, triples, _linker(request))
+            page = render(
+                "resource.html", view=view, formats=FORMAT_LINKS, build_id=state.build.build_id
+            )
+            return HTMLResponse(page, headers={"Vary": "Accept"})
+        return serialize(request, triples, iri, fmt)
+
+    return _cached(request, ("resource", stem, fmt.name if fmt else "html"), make)
+
+
+def _valid_iri(iri: str) -> bool:
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
+def not_found(request: Request, iri: str) -> Response:
+    """A helpful 404: for people, a page with suggestions; for programs, plain text."""
+    state = request.app.state
+    if wants_html(request.headers.get("accept"), LD_FORMATS):
+        words = iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+        found = state.search.similar(iri) or state.search.search(words, limit=5)
+        hits = [_hit_view(request, h) for h in found]
+        page = render(
+            "not_found.html",
+            iri=iri,
+            hits=hits,
+            base=state.settings.base_iri,
+            build_id=state.build.build_id,
+        )
+        return HTMLResponse(page, status_code=404)
+    raise NotFound(f"No resource has the IRI {iri}. Try /search?q=… or the SPARQL endpoint.")
+
+
+def _hit_view(request: Request, hit) -> dict[str, str | None]:
+    url, _external = _linker(request).url(hit.iri)
+    return {
+        "iri": hit.iri,
+        "url": url,
+        "label": hit.label,
+        "matched": hit.matched,
+        "lang": hit.lang,
+        "kind": hit.type,
+    }
+
+
+@router.get("/search", summary="Search labels in every language (autocomplete)")
+def search(
+    request: Request,
+    q: Annotated[str, Query(description="Text to look for in labels.", max_length=200)] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    lang: Annotated[
+        str | None, Query(max_length=12, description="Only labels in this language.")
+    ] = None,
+) -> Response:
+    """Ranked label matches: exact, prefix, word prefix, substring."""
+    state = request.app.state
+    hits = [_hit_view(request, h) for h in state.search.search(q, limit=limit, lang=lang)]
+    if wants_html(request.headers.get("accept"), ()):
+        return HTMLResponse(
+            render("search.html", query=q, hits=hits, build_id=state.build.build_id)
+        )
+    return JSONResponse(hits)
+
+
+@router.get("/", summary="Home page", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    """The concept schemes with their sizes, the entry points, a search box."""
+    state = request.app.state
+    return _cached(
+        request,
+        "home",
+        lambda: HTMLResponse(
+            render(
+                "home.html",
+                schemes=state.schemes,
+                triples=state.build.quads,
+                build_id=state.build.build_id,
+            )
+        ),
+    )
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context of the graph")
+def jsonld_context() -> Response:
+    """The current, versioned ``@context`` (also at ``/context/{version}.jsonld``)."""
+    return JSONResponse(jsonld.context(), media_type="application/ld+json")
+
+
+@router.get("/context/{version}.jsonld", summary="One version of the JSON-LD context")
+def jsonld_context_version(version: str) -> Response:
+    """A published version of the context; only the current one is served."""
+    if version != jsonld.CONTEXT_VERSION:
+        raise NotFound(
+            f"Context version {version} is not published here; "
+            f"the current one is {jsonld.CONTEXT_VERSION}."
+        )
+    return jsonld_context()
+
+
+def choose_document_format(request: Request, extension: str | None) -> Format | None:
+    """For documents such as the ontology: an extension, else negotiation; None is HTML."""
+    if extension:
+        if extension == "html":
+            return None
+        return by_name(extension, LD_FORMATS)
+    return _choose(request, None, False)

@@ -1,0 +1,268 @@
+"""HTML pages for people: a view model built from a resource's triples, rendered by Jinja2.
+
+Every page is made from the same triples as the resource's Turtle and JSON-LD
+views (:func:`wise_kg.describe.describe`); nothing on a page comes from elsewhere
+but the names of properties, read once from the ontology.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pyoxigraph as ox
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from wise_kg.api.diagram import Node, neighbourhood_svg
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+WISE = "https://w3id.org/wise-kg/ontology#"
+ESCO = "http://data.europa.eu/esco/"
+
+#: Names of the standard properties; wise: properties are named by the ontology.
+STANDARD_NAMES = {
+    SKOS + "prefLabel": "preferred label",
+    SKOS + "altLabel": "also called",
+    SKOS + "definition": "definition",
+    SKOS + "notation": "notation",
+    SKOS + "broader": "broader",
+    SKOS + "narrower": "narrower",
+    SKOS + "inScheme": "in scheme",
+    SKOS + "topConceptOf": "top concept of",
+    SKOS + "hasTopConcept": "top concepts",
+    SKOS + "scopeNote": "scope note",
+    SKOS + "editorialNote": "editorial note",
+    SKOS + "memberList": "members, in order",
+    SKOS + "exactMatch": "exact match",
+    SKOS + "closeMatch": "close match",
+    SKOS + "broadMatch": "broad match",
+    SKOS + "narrowMatch": "narrow match",
+    SKOS + "relatedMatch": "related match",
+    DCTERMS + "source": "source",
+    DCTERMS + "isPartOf": "part of",
+    DCTERMS + "title": "title",
+    RDFS + "label": "label",
+    RDFS + "comment": "comment",
+    RDFS + "seeAlso": "see also",
+    RDF_TYPE: "type",
+}
+#: Shown in the page header, not again in the table of properties.
+HEADER = {SKOS + "prefLabel", SKOS + "definition", SKOS + "notation", RDF_TYPE}
+#: Properties whose objects are shown as embedded sections (owned resources).
+OWNED = {
+    WISE + "hasResistance": "Elements of resistance",
+    WISE + "hasAction": "Skills-enhancement actions",
+    WISE + "hasSwotFinding": "Evidence from the SWOT analysis",
+    WISE + "hasEscoAlignment": "ESCO alignments",
+    WISE + "hasDirection": "Directions",
+    WISE + "hasCollaborationTopic": "Collaboration topics",
+}
+
+
+@dataclass
+class Value:
+    """One object of a property: a link or a literal."""
+
+    text: str
+    url: str | None = None
+    external: bool = False
+    lang: str | None = None
+    note: str | None = None  # notation, datatype …
+
+
+@dataclass
+class Row:
+    """One property with its values."""
+
+    name: str
+    anchor: str
+    values: list[Value]
+
+
+@dataclass
+class ResourceView:
+    """What a resource page shows."""
+
+    iri: str
+    url: str
+    label: str
+    kind: str
+    notation: str | None = None
+    definition: str | None = None
+    rows: list[Row] = field(default_factory=list)
+    owned: list[tuple[str, list[ResourceView]]] = field(default_factory=list)
+    inbound: list[Row] = field(default_factory=list)
+    sources: list[Value] = field(default_factory=list)
+    esco: list[Value] = field(default_factory=list)
+    diagram: str = ""
+
+
+class Linker:
+    """Turns IRIs into local URLs (for ours) or external links, with their names."""
+
+    def __init__(self, base_iri: str, names: dict[str, str]):
+        self.base_iri, self.names = base_iri, names
+
+    def url(self, iri: str) -> tuple[str, bool]:
+        """The URL a page links to for ``iri``, and whether it leaves the site."""
+        if iri.startswith(self.base_iri + "id/"):
+            return "/" + iri[len(self.base_iri) :], False
+        if iri.startswith(WISE):
+            return "/ontology#" + iri[len(WISE) :], False
+        return iri, True
+
+    def value(
+        self, term: ox.NamedNode | ox.BlankNode | ox.Literal, labels: dict[str, str]
+    ) -> Value:
+        """A term as a page shows it."""
+        if isinstance(term, ox.Literal):
+            datatype = term.datatype.value.rsplit("#", 1)[-1]
+            note = None if datatype in ("string", "langString") else datatype
+            return Value(term.value, lang=term.language, note=note)
+        if isinstance(term, ox.BlankNode):
+            return Value("(anonymous)")
+        url, external = self.url(term.value)
+        label = labels.get(term.value) or self.names.get(term.value) or _short(term.value)
+        return Value(label, url=url, external=external)
+
+    def property_name(self, iri: str) -> str:
+        """A property's name for people."""
+        return self.names.get(iri) or STANDARD_NAMES.get(iri) or _short(iri)
+
+
+def natural(text: str) -> list[object]:
+    """A sort key that puts §2.8.2 before §2.8.10."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text)]
+
+
+def _short(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def labels_of(triples: list[ox.Triple]) -> dict[str, str]:
+    """The best name of every IRI in the triples: English prefLabel, label, notation."""
+    ranked: dict[str, tuple[int, str]] = {}
+    rank = {SKOS + "prefLabel": 0, RDFS + "label": 1, DCTERMS + "title": 2, SKOS + "notation": 3}
+    for t in triples:
+        r = rank.get(t.predicate.value)
+        if r is None or not isinstance(t.object, ox.Literal):
+            continue
+        if t.object.language not in (None, "en"):
+            r += 10
+        key = t.subject.value
+        if key not in ranked or r < ranked[key][0]:
+            ranked[key] = (r, t.object.value)
+    return {k: v for k, (_r, v) in ranked.items()}
+
+
+def _first(triples: list[ox.Triple], subject: str, predicate: str) -> str | None:
+    for t in triples:
+        english = not isinstance(t.object, ox.Literal) or t.object.language in (None, "en")
+        if t.subject.value == subject and t.predicate.value == predicate and english:
+            return t.object.value
+    return None
+
+
+def build_view(
+    iri: str, triples: list[ox.Triple], linker: Linker, *, nested: bool = False
+) -> ResourceView:
+    """The view of ``iri`` from its description triples."""
+    labels = labels_of(triples)
+    types = [
+        t.object.value for t in triples if t.subject.value == iri and t.predicate.value == RDF_TYPE
+    ]
+    kind = ", ".join(linker.property_name(t) for t in types) or "resource"
+    view = ResourceView(
+        iri=iri,
+        url=linker.url(iri)[0],
+        label=labels.get(iri, _short(iri)),
+        kind=kind,
+        notation=_first(triples, iri, SKOS + "notation"),
+        definition=_first(triples, iri, SKOS + "definition"),
+    )
+    outgoing: dict[str, list[ox.Triple]] = defaultdict(list)
+    incoming: dict[str, list[ox.Triple]] = defaultdict(list)
+    for t in triples:
+        if t.subject.value == iri:
+            outgoing[t.predicate.value].append(t)
+        elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:
+            incoming[t.predicate.value].append(t)
+    for predicate in sorted(outgoing, key=linker.property_name):
+        objects = outgoing[predicate]
+        if predicate in OWNED and not nested:
+            members = sorted({t.object.value for t in objects})
+            view.owned.append(
+                (OWNED[predicate], [build_view(m, triples, linker, nested=True) for m in members])
+            )
+            continue
+        values = sorted(
+            (linker.value(t.object, labels) for t in objects), key=lambda v: natural(v.text)
+        )
+        if predicate == DCTERMS + "source":
+            view.sources = values
+        if predicate in HEADER:
+            continue
+        view.rows.append(Row(linker.property_name(predicate), _short(predicate), values))
+        if (
+            predicate.startswith(SKOS) and predicate.endswith("Match")
+        ) or predicate == WISE + "escoConcept":
+            view.esco.extend(v for v in values if v.url and v.url.startswith(ESCO))
+    if not nested:
+        for predicate in sorted(incoming, key=linker.property_name):
+            values = sorted(
+                (linker.value(t.subject, labels) for t in incoming[predicate]), key=lambda v: v.text
+            )
+            view.inbound.append(Row(linker.property_name(predicate), _short(predicate), values))
+        view.diagram = _diagram(view, outgoing, incoming, labels, linker)
+    return view
+
+
+def _diagram(
+    view: ResourceView,
+    outgoing: dict[str, list[ox.Triple]],
+    incoming: dict[str, list[ox.Triple]],
+    labels: dict[str, str],
+    linker: Linker,
+) -> str:
+    neighbours: list[Node] = []
+    seen: set[str] = set()
+    for direction, groups, end in (("out", outgoing, "object"), ("in", incoming, "subject")):
+        for predicate, group in groups.items():
+            if predicate in (RDF_TYPE, SKOS + "inScheme", DCTERMS + "source"):
+                continue
+            for t in group:
+                node = getattr(t, end)
+                if not isinstance(node, ox.NamedNode) or node.value in seen:
+                    continue
+                seen.add(node.value)
+                url, _ = linker.url(node.value)
+                neighbours.append(
+                    Node(
+                        labels.get(node.value, _short(node.value)),
+                        url,
+                        linker.property_name(predicate),
+                        direction,
+                    )
+                )
+    return neighbourhood_svg(Node(view.label, view.url, "", "self"), neighbours)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment of the package's templates (autoescaped)."""
+    return Environment(
+        loader=PackageLoader("wise_kg", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, **context: object) -> str:
+    """Render one template of ``wise_kg/templates``."""
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,35 @@
+"""Whole-graph dumps, written once per build to a file and then streamed from disk."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from wise_kg.formats import Format
+from wise_kg.void import PUBLISHED_GRAPHS
+
+_lock = threading.Lock()
+
+
+def dump_file(
+    store: ox.Store, build_id: str, fmt: Format, folder: Path, prefixes: dict[str, str]
+) -> Path:
+    """The dump of this build in ``fmt``, written on first use (atomically) and reused."""
+    target = folder / f"{build_id}.{fmt.extension}"
+    with _lock:
+        if not target.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(target.suffix + ".partial")
+            triples = (
+                ox.Triple(q.subject, q.predicate, q.object)
+                for graph in PUBLISHED_GRAPHS
+                for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            )
+            use_prefixes = prefixes if fmt.name in ("turtle", "jsonld") else None
+            with partial.open("wb") as out:
+                ox.serialize(triples, out, format=fmt.engine, prefixes=use_prefixes)
+            os.replace(partial, target)
+    return target

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from wise_kg import esco
 from wise_kg import store as stores
 from wise_kg.config import Settings
 from wise_kg.entail import with_entailments
@@ -33,14 +34,14 @@ def build(settings: Settings) -> BuildResult:
     on disk changes.
     """
     files = load_sources(settings)
-    report = validate_files(files, settings.project_dir)
+    carried = esco.current_quads(settings)  # a loaded ESCO survives rebuilds of the WISE graph
+    report = validate_files(files, settings.project_dir, carried)
     if not report.conforms:
         raise ValidationFailed(
             report, f"{len(report.violations)} violation(s); the store was not changed"
         )
-    info = stores.publish(
-        settings.resolved_store_path(), quads(with_entailments(files)), fingerprint(settings)
-    )
+    all_quads = [*quads(with_entailments(files)), *carried]
+    info = stores.publish(settings.resolved_store_path(), all_quads, fingerprint(settings))
     return BuildResult(info, report)
 
 

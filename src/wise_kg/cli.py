@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wise_kg import __version__, queries
+from wise_kg import __version__, esco, queries
 from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
@@ -113,6 +113,15 @@ def _param_values(extra: list[str]) -> dict[str, str]:
     return values
 
 
+def cmd_esco_load(args: argparse.Namespace) -> int:
+    """Import an ESCO download (CSV folder or RDF file) into the store, atomically."""
+    summary = esco.load(
+        _settings(args), Path(args.path), args.esco_version, progress=not args.quiet
+    )
+    print("\n".join(summary.lines()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``wise-kg``."""
     top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
@@ -142,6 +151,14 @@ def parser() -> argparse.ArgumentParser:
     names = sorted({f.name for f in RESULT_FORMATS + GRAPH_FORMATS})
     p.add_argument("--format", choices=names, help="answer format (default JSON / Turtle)")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("esco", help="ESCO: load a download, compare two downloads")
+    esco_sub = p.add_subparsers(dest="esco_command", required=True)
+    q = esco_sub.add_parser("load", parents=[common], help="load an ESCO download into the store")
+    q.add_argument("path", help="a CSV download folder, or an RDF file (.ttl/.nt/.nq/.rdf, .gz)")
+    q.add_argument("--esco-version", help="the ESCO version (default: read from the path)")
+    q.add_argument("--quiet", action="store_true", help="no progress bars")
+    q.set_defaults(func=cmd_esco_load)
     return top
 
 

@@ -4,7 +4,9 @@ The data graph is the ontology plus the data (so ``sh:class`` sees the class
 hierarchy); the shapes graph is ``shapes/``. Each result is traced back to the
 file its triple came from.
 
->>> from wise_kg.config import Settings
+>>> from wise_kg import esco, esco_checks
+from wise_kg.config import Settings
+from wise_kg.results import Result
 >>> report = validate_project(Settings())   # doctest: +SKIP
 >>> report.conforms                          # doctest: +SKIP
 True
@@ -17,31 +19,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import pyshacl
 from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import RDF, SH, Graph, URIRef
 from rdflib.term import Node
 
+from wise_kg import esco, esco_checks
 from wise_kg.config import Settings
 from wise_kg.entail import with_entailments
 from wise_kg.errors import ShapesError
-from wise_kg.sources import GRAPHS, SourceFile, load_sources, parse_file, to_rdflib
+from wise_kg.results import Result
+from wise_kg.sources import GRAPHS, SourceFile, load_sources, parse_file, quads, to_rdflib
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
-
-
-@dataclass(frozen=True)
-class Result:
-    """One SHACL result, with the file of the offending triple when known."""
-
-    severity: str
-    focus: str
-    path: str | None
-    value: str | None
-    message: str
-    shape: str
-    files: tuple[str, ...]
-    rule: str = ""
 
 
 @dataclass
@@ -143,17 +134,27 @@ def graphs_of(files: list[SourceFile]) -> tuple[Graph, Graph]:
     return data, shapes
 
 
-def validate_files(files: list[SourceFile], root: Path) -> Report:
-    """Validate already-parsed sources (their entailments added)."""
+def validate_files(
+    files: list[SourceFile], root: Path, esco_quads: Iterable[ox.Quad] = ()
+) -> Report:
+    """Validate already-parsed sources (their entailments added): SHACL, then the ESCO
+    reference checks against ``esco_quads`` (a loaded ESCO graph) or the data's own
+    ESCO descriptions."""
     files = with_entailments(files)
     data, shapes = graphs_of(files)
-    return shacl(data, shapes, _Provenance(files, root))
+    provenance = _Provenance(files, root)
+    report = shacl(data, shapes, provenance)
+    store = ox.Store()
+    store.extend(quads(f for f in files if f.graph != GRAPHS["shapes"]))
+    store.extend(esco_quads)
+    report.results.extend(esco_checks.check(store, provenance.files_of))
+    return report
 
 
 def validate_project(settings: Settings, extra: Iterable[Path] = ()) -> Report:
     """Parse and validate the project's sources (plus ``extra`` data files)."""
     files = load_sources(settings) + [parse_file(p, GRAPHS["data"]) for p in extra]
-    return validate_files(files, settings.project_dir)
+    return validate_files(files, settings.project_dir, esco.current_quads(settings))
 
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)

@@ -10,12 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from wise_kg import __version__, esco, queries
+import pyoxigraph as ox
+
+from wise_kg import __version__, esco, exports, queries
 from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 from wise_kg.report import RENDERERS, as_text
+from wise_kg.sources import load_sources
 from wise_kg.sparql import answer, inspect
 from wise_kg.store import open_read_only
 from wise_kg.validate import validate_project
@@ -122,6 +125,51 @@ def cmd_esco_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_esco_diff(args: argparse.Namespace) -> int:
+    """For the ESCO concepts the graph links to, what changed between two downloads."""
+    settings = _settings(args)
+    files = load_sources(settings)
+    iris = {
+        t.object.value
+        for f in files
+        for t in f.triples
+        if isinstance(t.object, ox.NamedNode)
+        and t.object.value.startswith(esco.ESCO_DATA)
+        and "/concept-scheme/" not in t.object.value
+    }
+    old_quads, old = esco.read_download(Path(args.old))
+    new_quads, new = esco.read_download(Path(args.new))
+    changes = esco.diff(
+        esco.describe_concepts(old_quads, iris), esco.describe_concepts(new_quads, iris)
+    )
+    print(
+        f"ESCO {old.version} -> {new.version}: {len(iris)} linked concepts, {len(changes)} changes"
+    )
+    print("\n".join(changes))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the SSSOM mappings, or regenerate the ESCO descriptions of data/."""
+    settings = _settings(args)
+    store, _info = open_read_only(settings.resolved_store_path())
+    esco_version = esco.loaded_version(store)
+    if args.what == "sssom":
+        text = exports.sssom(
+            store,
+            version=__version__,
+            esco_version=esco_version or "1.2.0",
+            base_iri=settings.base_iri,
+        )
+    else:
+        if not esco_version:
+            print("error: no ESCO loaded; run `wise-kg esco load PATH` first", file=sys.stderr)
+            return 2
+        text = exports.esco_subset(store, esco_version, settings.base_iri)
+    exports.write(text, Path(args.output) if args.output else None)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``wise-kg``."""
     top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
@@ -159,6 +207,15 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--esco-version", help="the ESCO version (default: read from the path)")
     q.add_argument("--quiet", action="store_true", help="no progress bars")
     q.set_defaults(func=cmd_esco_load)
+    q = esco_sub.add_parser("diff", parents=[common], help="what changed for our linked concepts")
+    q.add_argument("old", help="the older ESCO download (CSV folder or RDF file)")
+    q.add_argument("new", help="the newer ESCO download")
+    q.set_defaults(func=cmd_esco_diff)
+
+    p = sub.add_parser("export", parents=[common], help="export mappings or the ESCO subset")
+    p.add_argument("what", choices=["sssom", "esco-subset"])
+    p.add_argument("--output", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
     return top
 
 

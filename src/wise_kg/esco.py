@@ -232,7 +232,11 @@ def _scheme_rows(path: Path, lang: str, emit: _Emitter, progress: bool) -> Itera
                 s, SKOS + "prefLabel", ox.Literal(row["preferredLabel"].strip(), language=lang)
             )
         for top in _split(row.get("hasTopConcept") or ""):
-            yield emit.quad(s, SKOS + "hasTopConcept", _iri(top, path, number))
+            concept = _iri(top, path, number)
+            yield emit.quad(s, SKOS + "hasTopConcept", concept)
+            # SKOS: hasTopConcept is the inverse of topConceptOf, a kind of inScheme.
+            yield emit.quad(concept, SKOS + "topConceptOf", s)
+            yield emit.quad(concept, SKOS + "inScheme", s)
 
 
 def _hierarchy_rows(path: Path, emit: _Emitter, progress: bool) -> Iterator[ox.Quad]:
@@ -376,6 +380,14 @@ def load(
     return summary
 
 
+def loaded_version(store: ox.Store) -> str | None:
+    """The version of the ESCO graph in a store, or None when none is loaded."""
+    graph = ox.NamedNode(ESCO_GRAPH)
+    for q in store.quads_for_pattern(graph, ox.NamedNode(DCTERMS + "hasVersion"), None, graph):
+        return q.object.value
+    return None
+
+
 def current_quads(settings: Settings) -> list[ox.Quad]:
     """The ESCO graph of the store in service (empty if none), to carry across rebuilds."""
     try:
@@ -383,3 +395,46 @@ def current_quads(settings: Settings) -> list[ox.Quad]:
     except StoreNotBuilt:
         return []
     return list(store.quads_for_pattern(None, None, None, ox.NamedNode(ESCO_GRAPH)))
+
+
+#: What ``esco diff`` compares for each concept: (property, name in the report).
+DIFFED = (
+    (SKOS + "prefLabel", "label"),
+    (SKOS + "notation", "code"),
+    (SKOS + "broader", "broader"),
+    (ESCO + "status", "status"),
+    (DCTERMS + "isReplacedBy", "replaced by"),
+)
+
+
+def describe_concepts(quads: Iterable[ox.Quad], iris: set[str]) -> dict[str, dict[str, set[str]]]:
+    """For each IRI: property name → values (English or plain), from one download's quads."""
+    wanted = {p: name for p, name in DIFFED}
+    found: dict[str, dict[str, set[str]]] = {iri: {} for iri in iris}
+    for q in quads:
+        name = wanted.get(q.predicate.value)
+        if q.subject.value in found and name is not None:
+            if isinstance(q.object, ox.Literal) and q.object.language not in (None, "en"):
+                continue
+            found[q.subject.value].setdefault(name, set()).add(q.object.value)
+        elif q.subject.value in found and q.predicate == RDF_TYPE:
+            found[q.subject.value].setdefault("type", set()).add(q.object.value)
+    return found
+
+
+def diff(old: dict[str, dict[str, set[str]]], new: dict[str, dict[str, set[str]]]) -> list[str]:
+    """What changed, concept by concept, between two descriptions (empty when nothing did)."""
+    lines = []
+    for iri in sorted(old):
+        before, after = old[iri], new.get(iri, {})
+        if before and not after:
+            lines.append(f"{iri}: removed")
+            continue
+        if after and not before:
+            lines.append(f"{iri}: added")
+            continue
+        for _predicate, name in DIFFED:
+            a, b = before.get(name, set()), after.get(name, set())
+            if a != b:
+                lines.append(f"{iri}: {name} {sorted(a) or '-'} -> {sorted(b) or '-'}")
+    return lines

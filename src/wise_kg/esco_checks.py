@@ -102,7 +102,7 @@ def check(store: ox.Store, files_of=lambda *_: ()) -> list[Result]:
             continue
         expected = KINDS.get(kind or "", ())
         if expected and not types & set(expected):
-            names = ", ".join(sorted(t.rsplit("#", 1)[-1] for t in types))
+            names = ", ".join(sorted(t.rsplit("#", 1)[-1] for t in types if t.startswith(ESCO)))
             report(
                 "EscoReference-kind",
                 subject,

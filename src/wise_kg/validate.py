@@ -71,18 +71,20 @@ class _Provenance:
     def __init__(self, files: Iterable[SourceFile], root: Path):
         self._triples: dict[tuple[str, str, str], set[str]] = defaultdict(set)
         self._subjects: dict[str, set[str]] = defaultdict(set)
+        self._objects: dict[str, set[str]] = defaultdict(set)
         for source in files:
             name = _relative(source.path, root)
             for t in source.triples:
                 s, p, o = str(t.subject.value), str(t.predicate.value), str(t.object.value)
                 self._triples[(s, p, o)].add(name)
                 self._subjects[s].add(name)
+                self._objects[o].add(name)
 
     def files_of(self, focus: str, path: str | None, value: str | None) -> tuple[str, ...]:
-        """The files holding (focus, path, value), else the files describing focus."""
+        """The files holding (focus, path, value), else those describing focus, else citing it."""
         if path and value and (focus, path, value) in self._triples:
             return tuple(sorted(self._triples[(focus, path, value)]))
-        return tuple(sorted(self._subjects.get(focus, ())))
+        return tuple(sorted(self._subjects.get(focus) or self._objects.get(focus, ())))
 
 
 def _relative(path: Path, root: Path) -> str:

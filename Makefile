@@ -1,10 +1,13 @@
 # Two commands on a fresh machine with python3: `make serve` and `make test`.
-# Each makes .venv and installs what it needs first.
+# Each makes .venv and installs what it needs first, and YASGUI (the query editor at
+# /sparql) from package-lock.json into node_modules/ when npm is there; without npm,
+# or if the install fails, /sparql serves its plain HTML form instead.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: serve test build validate lint clean
 
@@ -14,7 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-serve: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "warning: npm not found: YASGUI is not installed; /sparql serves the plain form" >&2; \
+	elif npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; then \
+		touch $@; \
+	else \
+		echo "warning: npm ci failed: YASGUI is not installed; /sparql serves the plain form" >&2; \
+	fi
+
+serve: $(STAMP) $(NODE_STAMP)
 	$(BIN)/wise-kg serve
 
 build: $(STAMP)
@@ -27,8 +39,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-test: $(STAMP) lint
+test: $(STAMP) $(NODE_STAMP) lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .wise-kg .pytest_cache
+	rm -rf $(VENV) .wise-kg .pytest_cache node_modules

@@ -72,8 +72,11 @@ class LabelIndex:
             for iri, label, lang, kind, type_ in rows
         ]
         self.best: dict[str, str] = {}
+        self.preferred: dict[tuple[str, str], str] = {}
         for entry in sorted(self.entries, key=lambda e: (KIND_RANK.get(e.kind, 3), e.lang != "en")):
             self.best.setdefault(entry.iri, entry.label)
+            if entry.kind == "prefLabel" and entry.lang:
+                self.preferred.setdefault((entry.iri, entry.lang), entry.label)
 
     @classmethod
     def from_store(cls, store: ox.Store) -> LabelIndex:
@@ -115,6 +118,10 @@ class LabelIndex:
             Hit(e.iri, self.best.get(e.iri, e.label), e.label, e.lang, e.type)
             for _score, e in ranked[:limit]
         ]
+
+    def label_for(self, iri: str, lang: str) -> str | None:
+        """The preferred label of a resource in a language, if it has one."""
+        return self.preferred.get((iri, lang))
 
     def similar(self, iri: str, limit: int = 5) -> list[Hit]:
         """Known resources whose IRI is close to ``iri`` (for "did you mean" on a 404)."""

@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 
 from wise_kg import __version__, queries
-from wise_kg.api import site
+from wise_kg.api import site, yasgui
 from wise_kg.api.data_routes import router as data_router
 from wise_kg.api.ld_routes import router as ld_router
 from wise_kg.api.ontology_routes import router as ontology_router
@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.yasgui = yasgui.assets_dir(settings.project_dir)
+    if app.state.yasgui is not None:
+        yasgui.mount(app, app.state.yasgui)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from wise_kg import jsonld
 from wise_kg.api.pages import Linker, build_view, render
+from wise_kg.api.site import request_language
 from wise_kg.cache import etag, matches
 from wise_kg.describe import describe
 from wise_kg.errors import WiseKgError
@@ -84,9 +85,17 @@ def _choose(request: Request, fixed: Format | None, html: bool) -> Format | None
     return negotiate(accept, LD_FORMATS)
 
 
+def language(request: Request) -> str:
+    """The language a page is asked in (``?lang=``, then Accept-Language)."""
+    return request_language(
+        request.query_params.get("lang"), request.headers.get("accept-language")
+    )
+
+
 def _linker(request: Request) -> Linker:
     state = request.app.state
-    return Linker(state.settings.base_iri, state.names)
+    lang = language(request)
+    return Linker(state.settings.base_iri, state.names.get(lang, state.names["en"]), lang)
 
 
 def _context_ref(request: Request) -> str:
@@ -138,12 +147,17 @@ def resource(request: Request, path: str) -> Response:
         if fmt is None:
             view = build_view(iri, triples, _linker(request))
             page = render(
-                "resource.html", view=view, formats=FORMAT_LINKS, build_id=state.build.build_id
+                "resource.html",
+                view=view,
+                formats=FORMAT_LINKS,
+                build_id=state.build.build_id,
+                lang=language(request),
             )
-            return HTMLResponse(page, headers={"Vary": "Accept"})
+            return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
         return serialize(request, triples, iri, fmt)
 
-    return _cached(request, ("resource", stem, fmt.name if fmt else "html"), make)
+    key = ("resource", stem, fmt.name if fmt else "html", language(request) if fmt is None else "")
+    return _cached(request, key, make)
 
 
 def _valid_iri(iri: str) -> bool:
@@ -166,6 +180,7 @@ def not_found(request: Request, iri: str) -> Response:
             iri=iri,
             hits=hits,
             base=state.settings.base_iri,
+            lang=language(request),
             build_id=state.build.build_id,
         )
         return HTMLResponse(page, status_code=404)
@@ -174,10 +189,11 @@ def not_found(request: Request, iri: str) -> Response:
 
 def _hit_view(request: Request, hit) -> dict[str, str | None]:
     url, _external = _linker(request).url(hit.iri)
+    label = request.app.state.search.label_for(hit.iri, language(request)) or hit.label
     return {
         "iri": hit.iri,
         "url": url,
-        "label": hit.label,
+        "label": label,
         "matched": hit.matched,
         "lang": hit.lang,
         "kind": hit.type,
@@ -198,7 +214,13 @@ def search(
     hits = [_hit_view(request, h) for h in state.search.search(q, limit=limit, lang=lang)]
     if wants_html(request.headers.get("accept"), ()):
         return HTMLResponse(
-            render("search.html", query=q, hits=hits, build_id=state.build.build_id)
+            render(
+                "search.html",
+                query=q,
+                hits=hits,
+                build_id=state.build.build_id,
+                lang=language(request),
+            )
         )
     return JSONResponse(hits)
 
@@ -209,13 +231,14 @@ def home(request: Request) -> Response:
     state = request.app.state
     return _cached(
         request,
-        "home",
+        ("home", language(request)),
         lambda: HTMLResponse(
             render(
                 "home.html",
                 schemes=state.schemes,
                 triples=state.build.quads,
                 build_id=state.build.build_id,
+                lang=language(request),
             )
         ),
     )

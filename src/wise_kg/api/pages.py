@@ -105,8 +105,8 @@ class ResourceView:
 class Linker:
     """Turns IRIs into local URLs (for ours) or external links, with their names."""
 
-    def __init__(self, base_iri: str, names: dict[str, str]):
-        self.base_iri, self.names = base_iri, names
+    def __init__(self, base_iri: str, names: dict[str, str], lang: str = "en"):
+        self.base_iri, self.names, self.lang = base_iri, names, lang
 
     def url(self, iri: str) -> tuple[str, bool]:
         """The URL a page links to for ``iri``, and whether it leaves the site."""
@@ -144,35 +144,45 @@ def _short(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def labels_of(triples: list[ox.Triple]) -> dict[str, str]:
-    """The best name of every IRI in the triples: English prefLabel, label, notation."""
-    ranked: dict[str, tuple[int, str]] = {}
+def _language_rank(term: ox.NamedNode | ox.BlankNode | ox.Literal, lang: str) -> int:
+    """0 for the requested language, 1 for English or no language, 2 for any other."""
+    language = term.language if isinstance(term, ox.Literal) else None
+    if language == lang:
+        return 0
+    return 1 if language in (None, "en") else 2
+
+
+def labels_of(triples: list[ox.Triple], lang: str = "en") -> dict[str, str]:
+    """The best name of every IRI in the triples, in ``lang`` if it has one, else English."""
+    ranked: dict[str, tuple[int, int, str]] = {}
     rank = {SKOS + "prefLabel": 0, RDFS + "label": 1, DCTERMS + "title": 2, SKOS + "notation": 3}
     for t in triples:
         r = rank.get(t.predicate.value)
         if r is None or not isinstance(t.object, ox.Literal):
             continue
-        if t.object.language not in (None, "en"):
-            r += 10
-        key = t.subject.value
-        if key not in ranked or r < ranked[key][0]:
-            ranked[key] = (r, t.object.value)
-    return {k: v for k, (_r, v) in ranked.items()}
+        key = (_language_rank(t.object, lang), r, t.object.value)
+        subject = t.subject.value
+        if subject not in ranked or key < ranked[subject]:
+            ranked[subject] = key
+    return {k: v for k, (_l, _r, v) in ranked.items()}
 
 
-def _first(triples: list[ox.Triple], subject: str, predicate: str) -> str | None:
-    for t in triples:
-        english = not isinstance(t.object, ox.Literal) or t.object.language in (None, "en")
-        if t.subject.value == subject and t.predicate.value == predicate and english:
-            return t.object.value
-    return None
+def _first(triples: list[ox.Triple], subject: str, predicate: str, lang: str = "en") -> str | None:
+    """The value of a property, in ``lang`` if there is one, else English or plain."""
+    values = [
+        t.object for t in triples if t.subject.value == subject and t.predicate.value == predicate
+    ]
+    best = sorted(
+        (v for v in values if _language_rank(v, lang) < 2), key=lambda v: _language_rank(v, lang)
+    )
+    return best[0].value if best else None
 
 
 def build_view(
     iri: str, triples: list[ox.Triple], linker: Linker, *, nested: bool = False
 ) -> ResourceView:
     """The view of ``iri`` from its description triples."""
-    labels = labels_of(triples)
+    labels = labels_of(triples, linker.lang)
     types = [
         t.object.value for t in triples if t.subject.value == iri and t.predicate.value == RDF_TYPE
     ]
@@ -183,7 +193,7 @@ def build_view(
         label=labels.get(iri, _short(iri)),
         kind=kind,
         notation=_first(triples, iri, SKOS + "notation"),
-        definition=_first(triples, iri, SKOS + "definition"),
+        definition=_first(triples, iri, SKOS + "definition", linker.lang),
     )
     outgoing: dict[str, list[ox.Triple]] = defaultdict(list)
     incoming: dict[str, list[ox.Triple]] = defaultdict(list)
@@ -263,6 +273,6 @@ def environment() -> Environment:
     )
 
 
-def render(template: str, **context: object) -> str:
-    """Render one template of ``wise_kg/templates``."""
-    return environment().get_template(template).render(**context)
+def render(template: str, lang: str = "en", **context: object) -> str:
+    """Render one template of ``wise_kg/templates`` in a page language."""
+    return environment().get_template(template).render(lang=lang, **context)

@@ -11,9 +11,10 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?term ?label WHERE {
   ?term rdfs:label ?label .
   FILTER (STRSTARTS(STR(?term), "https://w3id.org/wise-kg/ontology#"))
-  FILTER (LANGMATCHES(LANG(?label), "en"))
 }
 """
+#: The languages pages are offered in (labels fall back to English).
+LANGUAGES = ("en", "it")
 SCHEMES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?scheme (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?definition) (COUNT(DISTINCT ?c) AS ?count)
@@ -38,12 +39,38 @@ class SchemeEntry:
     count: int
 
 
-def property_names(store: ox.Store) -> dict[str, str]:
-    """The English ``rdfs:label`` of every wise: term, by IRI."""
-    return {
-        s["term"].value: s["label"].value
-        for s in store.query(NAMES, use_default_graph_as_union=True)
-    }
+def property_names(store: ox.Store) -> dict[str, dict[str, str]]:
+    """The ``rdfs:label`` of every wise: term, by language then IRI (English filled in)."""
+    names: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    for s in store.query(NAMES, use_default_graph_as_union=True):
+        lang = s["label"].language or "en"
+        names.setdefault(lang, {})[s["term"].value] = s["label"].value
+    return {lang: {**names["en"], **found} for lang, found in names.items()}
+
+
+def request_language(query_lang: str | None, accept_language: str | None) -> str:
+    """The page language: ``?lang=`` if offered, else the best of Accept-Language, else English.
+
+    >>> request_language(None, "it-IT,it;q=0.9,en;q=0.8")
+    'it'
+    >>> request_language("en", "it")
+    'en'
+    """
+    if query_lang in LANGUAGES:
+        return query_lang
+    ranked = []
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and q > 0:
+            ranked.append((-q, primary))
+    return min(ranked)[1] if ranked else "en"
 
 
 def schemes(store: ox.Store, base_iri: str) -> list[SchemeEntry]:

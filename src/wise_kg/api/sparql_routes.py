@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from wise_kg.api import query_form
+from wise_kg.api import query_form, yasgui
 from wise_kg.api.answers import respond, single
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
 from wise_kg.formats import DESCRIPTION_FORMATS, negotiate, wants_html
@@ -100,6 +100,9 @@ def _describe(request: Request) -> Response:
     accept = request.headers.get("accept")
     headers = {"Vary": "Accept"}
     if wants_html(accept, DESCRIPTION_FORMATS):
+        if state.yasgui is not None:
+            examples = [(q.name, q.summary, q.text) for q in state.queries.values()]
+            return HTMLResponse(yasgui.page(endpoint, examples), headers=headers)
         return HTMLResponse(query_form.page(endpoint, sorted(state.graphs)), headers=headers)
     fmt = negotiate(accept, DESCRIPTION_FORMATS)
     triples = describe(

@@ -26,6 +26,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from wise_kg.api.query_form import EXAMPLE
+
 #: Where the built bundle lies inside a project (or checkout) folder.
 BUNDLE = Path("node_modules", "@zazuko", "yasgui", "build")
 #: The URL path the bundle is served under.
@@ -69,15 +71,18 @@ def page(endpoint: str, examples: list[tuple[str, str, str]]) -> str:
         for i, (name, summary, _text) in enumerate(examples)
     )
     config = _script_json({"endpoint": endpoint, "tabs": tabs})
+    first = examples[0][2] if examples else EXAMPLE
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wise-kg SPARQL endpoint</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{PREFIX}/yasgui.min.css">
 <style>
-  body {{ font-family: system-ui, sans-serif; margin: 0 auto; max-width: 90rem; padding: 1rem 2rem; }}
+  body {{ font-family: system-ui, sans-serif; margin: 0 auto; max-width: 90rem; }}
+  body {{ padding: 1rem 2rem; }}
   header p, #examples p {{ max-width: 60rem; }}
   #examples ul {{ padding-left: 1.2rem; }}
   #examples li {{ margin: .25rem 0; }}
@@ -94,8 +99,14 @@ RDF clients get the service description here (<code>Accept: text/turtle</code>).
 <main>
 <section aria-labelledby="editor-heading">
 <h2 id="editor-heading">Query editor</h2>
-<noscript><p>This editor needs JavaScript. Without it, send a query as
-<code>{escape(endpoint)}?query=…</code>.</p></noscript>
+<noscript>
+<p>The editor needs JavaScript; this plain form sends a query without it.</p>
+<form method="get" action="{escape(endpoint)}">
+<label for="query">Query</label><br>
+<textarea id="query" name="query" rows="14" cols="100" required>{escape(first)}</textarea><br>
+<button type="submit">Run query</button>
+</form>
+</noscript>
 <div id="yasgui"></div>
 </section>
 <section id="examples" aria-labelledby="examples-heading">
@@ -111,6 +122,9 @@ variables here; bind them through <code>/queries/</code> or edit the query.</p>
 (function () {{
   var conf = JSON.parse(document.getElementById("yasgui-config").textContent);
   var requestConfig = {{ endpoint: conf.endpoint, method: "POST" }};
+  // Config arrays are merged into the defaults index by index, so shorten the defaults:
+  // "class" and "property" would ask Linked Open Vocabularies, on another host.
+  Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
   var yasgui = new Yasgui(document.getElementById("yasgui"), {{
     requestConfig: requestConfig,
     copyEndpointOnNewTab: true,
@@ -121,7 +135,7 @@ variables here; bind them through <code>/queries/</code> or edit the query.</p>
     endpointCatalogueOptions: {{
       getData: function () {{ return [{{ endpoint: conf.endpoint }}]; }}
     }},
-    yasqe: {{ autocompleters: ["prefixes", "variables"], prefixCcApi: null }},
+    yasqe: {{ prefixCcApi: null }},
     yasr: {{ persistenceId: null }}
   }});
   var ids = conf.tabs.map(function (ex, i) {{

@@ -58,7 +58,7 @@ def fingerprint(settings: Settings) -> str:
 def is_current(settings: Settings) -> bool:
     """True when a complete store exists and was built from the sources as they are now."""
     try:
-        _store, info = stores.open_read_only(settings.resolved_store_path())
+        _store, info = stores.open_read_only(settings.resolved_store_path(), verify=True)
     except StoreNotBuilt:
         return False
     return info.fingerprint == fingerprint(settings)

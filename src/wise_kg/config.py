@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The IRI every published resource starts with (``…/id/{kind}/{slug}``).
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     query_workers: int = Field(default=2, gt=0, description="Processes evaluating queries.")
     cache_bytes: int = Field(
         default=64 * 1024 * 1024, ge=0, description="Memory for cached answers (0: no cache)."
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the non-read routes (/metrics); none: open."
     )
     union_default_graph: bool = Field(
         default=True, description="Whether the default graph is the union of the stored graphs."

@@ -51,6 +51,12 @@ class StoreNotBuilt(WiseKgError):
     http_status = 503
 
 
+class StoreWriteError(WiseKgError):
+    """A new build could not be written (disk full, read-only folder …)."""
+
+    exit_code = 2
+
+
 class QuerySyntaxError(WiseKgError):
     """The SPARQL text does not parse; the message has the parser's position."""
 

@@ -120,6 +120,9 @@ class QueryPool:
         """Evaluate a job on an idle worker within the time limit."""
         worker = await self._idle.get()
         loop = asyncio.get_running_loop()
+        if not worker.process.is_alive():  # died while idle (killed, out of memory): replace it
+            await loop.run_in_executor(None, self._replace, worker)
+            worker = await self._idle.get()
         ready: asyncio.Future[None] = loop.create_future()
         try:
             worker.conn.send(job)
@@ -149,6 +152,10 @@ class QueryPool:
         if kind in REPORTABLE:
             raise REPORTABLE[kind](payload[0])
         raise errors.StoreNotBuilt(f"the store could not be read: {payload[0]}")
+
+    def alive(self) -> int:
+        """How many workers are running."""
+        return sum(1 for w in self._all if w.process.is_alive())
 
     def close(self) -> None:
         """Stop every worker."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg.errors import StoreNotBuilt
+from wise_kg.errors import StoreNotBuilt, StoreWriteError
 
 #: File in each build directory describing it.
 MANIFEST = "wise-kg-build.json"
@@ -83,7 +83,12 @@ def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> Buil
     """
     now = datetime.now(UTC)
     build_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    directory = new_build_dir(link, build_id)
+    try:
+        directory = new_build_dir(link, build_id)
+    except OSError as err:
+        raise StoreWriteError(
+            f"cannot create a build under {builds_dir(link)}: {err.strerror}"
+        ) from None
     try:
         all_quads = list(quads)
         store = write(directory, all_quads)
@@ -94,6 +99,12 @@ def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> Buil
         info = BuildInfo(build_id, now.isoformat(), len(all_quads), dict(per_graph), fingerprint)
         write_manifest(directory, info)
         swap(link, directory)
+    except OSError as err:
+        discard(directory)
+        raise StoreWriteError(
+            f"cannot write the store at {directory}: {err.strerror or err}; "
+            "the store in service is unchanged"
+        ) from None
     except BaseException:
         discard(directory)
         raise
@@ -133,13 +144,21 @@ def current(link: Path) -> Path:
     return target
 
 
-def open_read_only(link: Path) -> tuple[ox.Store, BuildInfo]:
-    """Open the current build read-only, with its description."""
+def open_read_only(link: Path, *, verify: bool = False) -> tuple[ox.Store, BuildInfo]:
+    """Open the current build read-only, with its description.
+
+    With ``verify`` the quads are counted against the manifest, so that a store
+    damaged after it was built is caught at start-up, not by a later query.
+    """
     target = current(link)
+    info = read_manifest(target)
     try:
         store = ox.Store.read_only(str(target))
-    except OSError as err:
+        if verify and len(store) != info.quads:
+            raise RuntimeError(f"it holds {len(store)} quads where its build wrote {info.quads}")
+    except (OSError, RuntimeError) as err:  # RocksDB reports corruption as RuntimeError
         raise StoreNotBuilt(
-            f"the store at {target} cannot be opened ({err}); run `wise-kg build`"
+            f"the store at {target} is damaged or incomplete ({err}); "
+            "rebuild it with `wise-kg build` (the sources are unchanged)"
         ) from None
-    return store, read_manifest(target)
+    return store, info

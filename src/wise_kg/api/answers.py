@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import Request, Response
 
 from wise_kg.cache import etag, matches
@@ -45,7 +47,9 @@ async def respond(
     headers = {"Vary": "Accept", "ETag": tag, "Cache-Control": "public, no-cache"}
     if matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
+    request.state.query_hash = hashlib.sha256(query.encode()).hexdigest()[:16]
     body = state.cache.get(tag)
+    state.metrics.cache.labels("hit" if body is not None else "miss").inc()
     if body is None:
         body = await state.pool.run(job)
         state.cache.put(tag, body)

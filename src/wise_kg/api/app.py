@@ -7,10 +7,8 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
 
-import pyoxigraph as ox
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 
@@ -18,7 +16,9 @@ from wise_kg import __version__, queries
 from wise_kg.api import site, yasgui
 from wise_kg.api.data_routes import router as data_router
 from wise_kg.api.ld_routes import router as ld_router
+from wise_kg.api.observability import AccessLog, Metrics
 from wise_kg.api.ontology_routes import router as ontology_router
+from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.query_routes import router as query_router
 from wise_kg.api.sparql_routes import router as sparql_router
 from wise_kg.cache import ResultCache
@@ -26,7 +26,7 @@ from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, WiseKgError
 from wise_kg.pool import QueryPool
 from wise_kg.search import LabelIndex
-from wise_kg.store import BuildInfo, current, open_read_only
+from wise_kg.store import current, open_read_only
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store, info = open_read_only(settings.resolved_store_path())
+        store, info = open_read_only(settings.resolved_store_path(), verify=True)
         app.state.store, app.state.build = store, info
         app.state.graphs = frozenset(g.value for g in store.named_graphs())
         app.state.queries = queries.load(settings.source_dir("queries"))
@@ -75,42 +75,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag"],
         allow_credentials=False,
     )
+    app.state.metrics = Metrics()
+    app.add_middleware(AccessLog, metrics=app.state.metrics)
     app.add_exception_handler(WiseKgError, _error_response)
+    app.include_router(ops_router)
     app.include_router(sparql_router)
     app.include_router(query_router)
     app.include_router(ld_router)
     app.include_router(ontology_router)
     app.include_router(data_router)
 
-    @app.get("/health", tags=["service"], summary="Liveness and the build being served")
-    def health(build: BuildDep) -> dict[str, object]:
-        return {"status": "ok", "build": build.build_id, "quads": build.quads}
-
     return app
 
 
-async def _error_response(_request: Request, exc: Exception) -> PlainTextResponse:
+async def _error_response(request: Request, exc: Exception) -> PlainTextResponse:
     """One answer per error type: its status, its message as plain text."""
     assert isinstance(exc, WiseKgError)
+    request.app.state.metrics.errors.labels(type(exc).__name__).inc()
     headers = {"Vary": "Accept"} if isinstance(exc, NotAcceptable) else None
     return PlainTextResponse(str(exc) + "\n", status_code=exc.http_status, headers=headers)
-
-
-def get_store(request: Request) -> ox.Store:
-    """The store opened in the lifespan."""
-    return request.app.state.store
-
-
-def get_build(request: Request) -> BuildInfo:
-    """The description of the build being served."""
-    return request.app.state.build
-
-
-def get_settings(request: Request) -> Settings:
-    """The settings the app was made with."""
-    return request.app.state.settings
-
-
-StoreDep = Annotated[ox.Store, Depends(get_store)]
-BuildDep = Annotated[BuildInfo, Depends(get_build)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,50 @@
+"""``/health`` (liveness), ``/ready`` (readiness) and ``/metrics`` (Prometheus)."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from wise_kg.errors import WiseKgError
+
+router = APIRouter(tags=["service"])
+
+
+class Unauthorized(WiseKgError):
+    """A protected (non-read) route called without the configured bearer token."""
+
+    http_status = 401
+
+
+@router.get("/health", summary="Liveness: the process answers")
+def health(request: Request) -> dict[str, object]:
+    """Always 200 while the process runs; names the build it serves."""
+    build = request.app.state.build
+    return {"status": "ok", "build": build.build_id, "quads": build.quads}
+
+
+@router.get("/ready", summary="Readiness: the store is open and queries can run")
+def ready(request: Request) -> Response:
+    """200 when the validated store is open and every query worker is alive, else 503."""
+    state = request.app.state
+    workers = state.pool.alive()
+    ok = getattr(state, "store", None) is not None and workers == state.settings.query_workers
+    body = {"ready": ok, "build": state.build.build_id, "workers": workers}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics (bearer token if one is configured)")
+def metrics(request: Request) -> Response:
+    """Request counts and latencies by route and status, errors by kind, cache outcomes."""
+    token = request.app.state.settings.admin_token
+    if token is not None:
+        given = request.headers.get("authorization", "")
+        expected = "Bearer " + token.get_secret_value()
+        if not secrets.compare_digest(given.encode(), expected.encode()):
+            raise Unauthorized("/metrics needs 'Authorization: Bearer <WISE_KG_ADMIN_TOKEN>'.")
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

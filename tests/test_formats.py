@@ -15,7 +15,10 @@ from .conftest import LiveServer
 
 WISE = "https://w3id.org/wise-kg/ontology#"
 LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
-SELECT = f"SELECT ?area ?label WHERE {{ ?area a <{WISE}NeedArea> ; {LABEL} ?label }}"
+SELECT = (
+    f"SELECT ?area ?label WHERE {{ ?area a <{WISE}NeedArea> ; {LABEL} ?label "
+    'FILTER (LANG(?label) = "en") }'
+)
 ASK = f"ASK {{ ?n a <{WISE}Need> }}"
 PATTERN = f"?n a <{WISE}Need> ; <{WISE}concerns> ?r"
 CONSTRUCT = f"CONSTRUCT {{ {PATTERN} }} WHERE {{ {PATTERN} }}"

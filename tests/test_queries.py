@@ -65,7 +65,7 @@ def column(rows: list[dict[str, str]], name: str) -> set[str]:
 
 
 def test_twelve_queries() -> None:
-    assert [p.name[:5] for p in QUERIES] == [f"cq_{n:02d}" for n in range(1, 13)]
+    assert [p.name[:5] for p in QUERIES] == [f"cq_{n:02d}" for n in range(1, 15)]
     for path in QUERIES:
         assert re.fullmatch(r"cq_\d\d_[a-z0-9_]+\.rq", path.name)
 

@@ -139,6 +139,7 @@ def test_rdf_download_gzipped(settings: Settings, tmp_path: Path) -> None:
 
 
 ALIGNMENT = """@prefix wise: <https://w3id.org/wise-kg/ontology#> .
+@prefix esco: <http://data.europa.eu/esco/model#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 <https://w3id.org/wise-kg/id/area-of-expertise/placement>
@@ -292,3 +293,24 @@ def test_esco_diff_reports_changes_of_linked_concepts(settings: Settings, tmp_pa
         esco.describe_concepts(old_quads, {s18}), esco.describe_concepts(new_quads, {s18})
     )
     assert changes == [f"{s18}: label ['working with others'] -> ['working alongside others']"]
+
+
+def test_occupations_needing_the_skills_a_profile_links_to(
+    settings: Settings, project: Path
+) -> None:
+    build(settings)
+    group = SKILL + "00000000-f1x7-4000-8000-0000000000gg"  # "supporting people at work", S9.9
+    fixture = ALIGNMENT.format(n=3, target=group).split(f"<{group}> a skos:Concept")[0]
+    (project / "data" / "zz-fixture.ttl").write_text(
+        "# fixture\n" + fixture + f"<{group}> a skos:Concept, esco:SkillGroup ; skos:prefLabel "
+        '"supporting people at work"@en ; skos:notation "S9.9" ; '
+        "skos:inScheme <http://data.europa.eu/esco/concept-scheme/skills> .\n"
+    )
+    build(settings)
+    esco.load(settings, FIXTURES / "full", version="fixture")
+    with LiveServer(settings) as live, httpx.Client(base_url=live.url) as client:
+        placement = "https://w3id.org/wise-kg/id/area-of-expertise/placement"
+        answer = client.get("/queries/cq_15", params={"subject": placement})
+        rows = answer.json()["results"]["bindings"]
+    found = {(r["label"]["value"], r["need"]["value"], r["skillLabel"]["value"]) for r in rows}
+    assert found == {("work integration tutor", "essential", "coach workers with support needs")}

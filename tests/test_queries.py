@@ -65,7 +65,7 @@ def column(rows: list[dict[str, str]], name: str) -> set[str]:
 
 
 def test_twelve_queries() -> None:
-    assert [p.name[:5] for p in QUERIES] == [f"cq_{n:02d}" for n in range(1, 15)]
+    assert [p.name[:5] for p in QUERIES] == [f"cq_{n:02d}" for n in range(1, 16)]
     for path in QUERIES:
         assert re.fullmatch(r"cq_\d\d_[a-z0-9_]+\.rq", path.name)
 
@@ -78,6 +78,8 @@ def test_query_runs_with_its_defaults(store: httpx.Client, name: str) -> None:
     assert all(p.default for p in saved.params if p.required), "a default per required parameter"
     defaults = {p.name: p.default for p in saved.params if p.default}
     rows = run(store, name, **defaults)
+    if "esco-relations" in saved.tags:  # answers only with a full ESCO download: see test_esco
+        return
     assert rows, f"{name} returns no row with its defaults"
     assert any("label" in row for row in rows)
 

@@ -103,6 +103,7 @@ def check(store: ox.Store, files_of=lambda *_: ()) -> list[Result]:
         expected = KINDS.get(kind or "", ())
         if expected and not types & set(expected):
             names = ", ".join(sorted(t.rsplit("#", 1)[-1] for t in types if t.startswith(ESCO)))
+            names = names or "concept with no ESCO type"
             report(
                 "EscoReference-kind",
                 subject,

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections import OrderedDict
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -21,11 +23,18 @@ from wise_kg import errors
 from wise_kg.evaluate import Dataset, evaluate
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 
+if TYPE_CHECKING:
+    from wise_kg.sparql import QueryInfo
+
+#: How many parsed queries the web process remembers.
+INSPECTED = 4096
+
 #: Errors a worker may report, rebuilt by name in the web process.
 REPORTABLE = {
     cls.__name__: cls
     for cls in (
         errors.QuerySyntaxError,
+        errors.QueryRefused,
         errors.QueryEvaluationError,
         errors.ResultTooLarge,
         errors.QueryFailed,
@@ -46,16 +55,28 @@ class Job:
     base_iri: str | None = None
 
 
+@dataclass(frozen=True)
+class Inspect:
+    """A query for a worker to parse and check (parsing can be slow: it is time-limited too)."""
+
+    query: str
+
+
 def _worker_main(conn: Connection, store_dir: str) -> None:
     """A worker's loop: open the store read-only, answer jobs until the pipe closes."""
+    from wise_kg.sparql import inspect  # rdflib's parser, loaded once per worker
+
     store = ox.Store.read_only(store_dir)
     formats = RESULT_FORMATS + GRAPH_FORMATS
     while True:
         try:
-            job: Job = conn.recv()
+            job: Job | Inspect = conn.recv()
         except (EOFError, OSError):
             return
         try:
+            if isinstance(job, Inspect):
+                conn.send(("ok", inspect(job.query)))
+                continue
             body = evaluate(
                 store,
                 job.query,
@@ -100,6 +121,7 @@ class QueryPool:
         self._context = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
+        self._inspected: OrderedDict[str, QueryInfo] = OrderedDict()
 
     def start(self) -> None:
         """Start every worker."""
@@ -116,8 +138,20 @@ class QueryPool:
         worker.stop()
         self._add()
 
-    async def run(self, job: Job) -> bytes:
-        """Evaluate a job on an idle worker within the time limit."""
+    async def inspect(self, query: str) -> QueryInfo:
+        """Parse and check a query in a worker (remembered: a query is parsed once)."""
+        info = self._inspected.get(query)
+        if info is None:
+            info = await self.run(Inspect(query))
+            self._inspected[query] = info
+            if len(self._inspected) > INSPECTED:
+                self._inspected.popitem(last=False)
+        else:
+            self._inspected.move_to_end(query)
+        return info
+
+    async def run(self, job: Job | Inspect) -> Any:
+        """Do a job on an idle worker within the time limit: bytes, or a QueryInfo."""
         worker = await self._idle.get()
         loop = asyncio.get_running_loop()
         if not worker.process.is_alive():  # died while idle (killed, out of memory): replace it

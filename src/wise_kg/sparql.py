@@ -81,6 +81,10 @@ def inspect(query: str) -> QueryInfo:
         raise QuerySyntaxError(
             f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}"
         ) from None
+    except RecursionError:
+        raise QuerySyntaxError(
+            "The query is nested too deeply to be checked; flatten it (fewer nested groups)."
+        ) from None
     except (TypeError, ValueError, ArithmeticError):
         # rdflib's parser crashes on a few valid queries (e.g. a negative decimal as an
         # object): fall back to a check of the query's tokens; the engine parses it.
@@ -124,6 +128,16 @@ def dataset_for(
     fetching it, which this endpoint never does.
     """
     if default_graph_uris or named_graph_uris:
+        for iri in (*default_graph_uris, *named_graph_uris):
+            try:
+                ox.NamedNode(iri)
+                absolute = ":" in iri
+            except ValueError:
+                absolute = False
+            if not absolute:
+                raise QuerySyntaxError(
+                    f"default-graph-uri / named-graph-uri must be absolute IRIs: {iri!r}"
+                )
         return Dataset(tuple(default_graph_uris), tuple(named_graph_uris), explicit=True)
     missing = sorted(set(info.from_graphs + info.from_named) - stored)
     if missing:

@@ -14,7 +14,7 @@ from wise_kg.api.answers import respond, single
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
 from wise_kg.formats import DESCRIPTION_FORMATS, negotiate, wants_html
 from wise_kg.service import SD, describe
-from wise_kg.sparql import READ_ONLY, inspect
+from wise_kg.sparql import READ_ONLY
 
 router = APIRouter(tags=["sparql"])
 
@@ -60,7 +60,7 @@ def _query_of(params: dict[str, list[str]]) -> str:
 
 
 async def _execute(request: Request, query: str, params: dict[str, list[str]]) -> Response:
-    return await respond(request, query, inspect(query), params)
+    return await respond(request, query, await request.app.state.pool.inspect(query), params)
 
 
 QueryParam = Annotated[str | None, Query(description="The SPARQL query.")]
@@ -127,6 +127,12 @@ async def sparql_post(
     except UnicodeDecodeError:
         raise QuerySyntaxError("The request body is not valid UTF-8.") from None
     url_params = parse_qs(request.url.query, keep_blank_values=True)
+    if "update" in url_params:
+        raise QueryRefused(READ_ONLY)
+    if "query" in url_params:
+        raise QuerySyntaxError(
+            "A POST sends its query in the body, not in the URL; send one query."
+        )
     if media_type == DIRECT:
         return await _execute(request, text, url_params)
     if media_type == FORM:

@@ -7,12 +7,14 @@ Exit codes: 0 success (warnings allowed), 1 the sources break the shapes,
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg import __version__, esco, exports, queries
+from wise_kg import __version__, changes, esco, exports, queries
+from wise_kg import release as releases
 from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
@@ -21,7 +23,7 @@ from wise_kg.report import RENDERERS, as_text
 from wise_kg.sources import load_sources
 from wise_kg.sparql import answer, inspect
 from wise_kg.store import open_read_only
-from wise_kg.validate import validate_project
+from wise_kg.validate import Report, validate_project
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -78,7 +80,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(
         f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("wise_kg.access")  # one JSON line per request
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+    )
     return 0
 
 
@@ -170,6 +184,41 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """Run every check, then write the versioned, described files to ``dist/VERSION/``."""
+    settings = _settings(args)
+    try:
+        done = releases.release(settings, args.version, args.dist)
+    except releases.ReleaseFailed as failed:
+        sys.stdout.write(RENDERERS[args.format](failed.report))
+        print(f"release {args.version} failed: {failed}", file=sys.stderr)
+        return 1
+    if done.warnings:
+        sys.stdout.write(RENDERERS["text"](Report(results=done.warnings)))
+    since = f"since {done.previous}" if done.previous else "(first release)"
+    print(f"released {done.iri} into {done.folder}: {done.changes.summary()} {since}")
+    for item in done.files:
+        print(f"  {item.name:22} {item.size:>9} bytes  sha256 {item.sha256[:16]}…")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed, concept by concept, between two releases or builds."""
+    settings = _settings(args)
+    found = changes.compare(
+        changes.load_version(Path(args.old)),
+        changes.load_version(Path(args.new)),
+        settings.base_iri,
+    )
+    if args.format == "turtle":
+        triples = found.triples(settings.base_iri + "changes")
+        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=releases.PREFIXES)
+        sys.stdout.write(text.decode("utf-8"))
+    else:
+        sys.stdout.write(found.as_text())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``wise-kg``."""
     top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
@@ -216,6 +265,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["sssom", "esco-subset"])
     p.add_argument("--output", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("release", parents=[common], help="check everything, write dist/VERSION/")
+    p.add_argument("version", help="the release's version, X.Y.Z")
+    p.add_argument("--dist", type=Path, help="folder of releases (default PROJECT/dist)")
+    p.add_argument("--format", choices=["text", "junit"], default="text", help="failure report")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("diff", parents=[common], help="concepts added, removed, changed")
+    p.add_argument("old", help="a release folder (dist/X.Y.Z), a built store or an RDF file")
+    p.add_argument("new", help="the newer release, store or file")
+    p.add_argument("--format", choices=["text", "turtle"], default="text")
+    p.set_defaults(func=cmd_diff)
     return top
 
 

@@ -90,7 +90,7 @@ def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> Buil
             f"cannot create a build under {builds_dir(link)}: {err.strerror}"
         ) from None
     try:
-        all_quads = list(quads)
+        all_quads = list(dict.fromkeys(quads))  # the store keeps each quad once
         store = write(directory, all_quads)
         del store  # release the write lock before readers open it
         per_graph = Counter(

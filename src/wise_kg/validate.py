@@ -4,9 +4,7 @@ The data graph is the ontology plus the data (so ``sh:class`` sees the class
 hierarchy); the shapes graph is ``shapes/``. Each result is traced back to the
 file its triple came from.
 
->>> from wise_kg import esco, esco_checks
-from wise_kg.config import Settings
-from wise_kg.results import Result
+>>> from wise_kg.config import Settings
 >>> report = validate_project(Settings())   # doctest: +SKIP
 >>> report.conforms                          # doctest: +SKIP
 True

@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse
 
 from wise_kg import __version__, queries
 from wise_kg.api import site, yasgui
+from wise_kg.api.catalog_routes import router as catalog_router
 from wise_kg.api.data_routes import router as data_router
 from wise_kg.api.guards import AmbiguousFraming
 from wise_kg.api.ld_routes import router as ld_router
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ld_router)
     app.include_router(ontology_router)
     app.include_router(data_router)
+    app.include_router(catalog_router)
 
     return app
 

@@ -247,3 +247,13 @@ def test_pages_honour_the_requested_language(client: httpx.Client) -> None:
     ).json()
     assert hits[0]["matched"].startswith(label_it[:6])
     assert label_it in {h["label"] for h in hits}  # shown in the asked language
+
+
+def test_jsonld_in_the_requested_language_keeps_every_triple(client: httpx.Client) -> None:
+    english = client.get("/id/need/placement.jsonld").json()
+    italian = client.get("/id/need/placement.jsonld", headers={"Accept-Language": "it"}).json()
+    assert isinstance(english["prefLabel"], list) and "Placement" in english["prefLabel"]
+    assert "Collocamento" in italian["prefLabel"]  # a plain string: the document's language
+    assert {"@language": "en", "@value": "Placement"} in italian["prefLabel"]
+    assert italian["@context"][1] == {"@language": "it"}
+    assert set(map(str, to_triples(english))) == set(map(str, to_triples(italian)))

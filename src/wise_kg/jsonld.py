@@ -273,8 +273,14 @@ def _ordered(value: Any) -> Any:
     return {k: (value[k] if k == "@context" else _ordered(value[k])) for k in first + rest + last}
 
 
-def document(triples: list[ox.Triple], iri: str, context_ref: str) -> dict[str, Any]:
+def document(
+    triples: list[ox.Triple], iri: str, context_ref: str, language: str = "en"
+) -> dict[str, Any]:
     """The JSON-LD document of resource ``iri``, made of exactly ``triples``.
+
+    Strings in ``language`` are written as plain JSON strings (the context's
+    default language, overridden in the document when it is not English); the
+    others keep their language tag. Every language is always there.
 
     ``context_ref`` (a URL of our context, e.g. :func:`context_url`) becomes the
     document's ``@context``. The resource is the top-level object; everything
@@ -298,8 +304,13 @@ def document(triples: list[ox.Triple], iri: str, context_ref: str) -> dict[str, 
     missing = [t for t in triples if _is_ground(t) and _key(t) not in placed]
     if missing:
         root["@included"] = jsonld.from_rdf(_dataset(missing), options)
-    compacted = jsonld.compact(root, context(), options)
-    compacted["@context"] = context_ref
+    local = context()
+    if language != "en":
+        local["@context"]["@language"] = language
+    compacted = jsonld.compact(root, local, options)
+    compacted["@context"] = (
+        context_ref if language == "en" else [context_ref, {"@language": language}]
+    )
     return _ordered(compacted)
 
 

@@ -113,8 +113,10 @@ def serialize(
     """
     headers = {"Vary": "Accept"}
     if fmt.name == "jsonld" and framed:
-        body = json.dumps(jsonld.document(triples, iri, _context_ref(request)), ensure_ascii=False)
+        document = jsonld.document(triples, iri, _context_ref(request), language(request))
+        body = json.dumps(document, ensure_ascii=False)
         headers["Link"] = f'<{_context_ref(request)}>; rel="{JSONLD_CONTEXT_REL}"'
+        headers["Vary"] = "Accept, Accept-Language"
         return Response(body, media_type=fmt.content_type, headers=headers)
     use_prefixes = PREFIXES if fmt.name in ("turtle", "jsonld") else None
     body = ox.serialize(triples, format=fmt.engine, prefixes=use_prefixes)
@@ -156,7 +158,7 @@ def resource(request: Request, path: str) -> Response:
             return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
         return serialize(request, triples, iri, fmt)
 
-    key = ("resource", stem, fmt.name if fmt else "html", language(request) if fmt is None else "")
+    key = ("resource", stem, fmt.name if fmt else "html", language(request))
     return _cached(request, key, make)
 
 

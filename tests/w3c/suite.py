@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import pyoxigraph as ox
 
 #: ``../shared/w3c`` beside the project root (this file is ``tests/w3c/suite.py``).
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "w3c"
+SHARED = (Path(__file__).resolve().parents[3] / "shared" / "w3c").resolve()
 SPARQL_DIR = SHARED / "rdf-tests" / "sparql"
 CANONICAL = "https://w3c.github.io/rdf-tests/sparql/"
 
@@ -146,7 +146,7 @@ def read_manifest(path: Path) -> tuple[Test, ...]:
     """The entries of one manifest (``mf:include`` is not followed)."""
     graph = _Graph(path)
     manifest = ox.NamedNode(iri_of(path))
-    directory = path.parent.relative_to(SPARQL_DIR).as_posix()
+    directory = path.resolve().parent.relative_to(SPARQL_DIR).as_posix()
     tests = []
     for entry in graph.items(graph.one(manifest, MF + "entries")):
         kind = _value(graph.one(entry, RDF + "type")).rsplit("#", 1)[-1]

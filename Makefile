@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: serve test build validate lint clean
+.PHONY: serve test build validate lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ lint: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) lint
 	$(BIN)/pytest
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 2; }
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/esco_load.py --runs 5
+	$(BIN)/python benchmarks/bench_servers.py --rounds 3 --seconds 10
 
 clean:
 	rm -rf $(VENV) .wise-kg .pytest_cache node_modules

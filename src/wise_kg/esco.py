@@ -369,10 +369,12 @@ def load(
     except StoreNotBuilt as err:
         raise StoreNotBuilt(f"{err}; build the WISE graph before loading ESCO") from None
     esco_quads, summary = read_download(path, version, progress)
-    keep = [
+    esco_graph = ox.NamedNode(ESCO_GRAPH)
+    keep = [  # every graph but the old ESCO one, without reading the old ESCO one
         q
-        for q in store.quads_for_pattern(None, None, None)
-        if q.graph_name != ox.NamedNode(ESCO_GRAPH)
+        for graph in [ox.DefaultGraph(), *store.named_graphs()]
+        if graph != esco_graph
+        for q in store.quads_for_pattern(None, None, None, graph)
     ]
     del store
     publish(link, keep + esco_quads, info.fingerprint)

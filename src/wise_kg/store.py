@@ -54,7 +54,7 @@ def new_build_dir(link: Path, build_id: str) -> Path:
 def write(directory: Path, quads: Iterable[ox.Quad]) -> ox.Store:
     """Load quads into a new on-disk store at ``directory`` and flush it."""
     store = ox.Store(str(directory))
-    store.extend(quads)
+    store.bulk_extend(quads)  # a fresh store: no transaction needed
     store.flush()
     store.optimize()
     return store

@@ -5,6 +5,7 @@ Kept free of rdflib and the web stack so a worker process imports it quickly.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -63,26 +64,56 @@ def evaluate(
 ) -> bytes:
     """Run a query and serialize its answer natively.
 
-    With ``count_rows`` the solutions are counted first and an answer over
-    ``result_limit`` rows is refused with :class:`ResultTooLarge` (never
-    truncated); then the query runs again straight into the engine's writer.
+    With ``count_rows``, the answer is written once when it is short enough to be
+    surely within ``result_limit`` rows; a longer one has its rows counted first, and
+    one over the limit is refused with :class:`ResultTooLarge` (never truncated).
     """
     options = dataset.engine_options()
     options["base_iri"] = base_iri
     if bindings:
         options["substitutions"] = {ox.Variable(v): term(k, value) for v, k, value in bindings}
     try:
-        if count_rows:
-            solutions = _query(store, query, options)
-            rows = sum(1 for _ in zip(solutions, range(result_limit + 1), strict=False))
-            if rows > result_limit:
-                raise ResultTooLarge(
-                    f"The query returns more than {result_limit} rows; add a LIMIT "
-                    f"(at most {result_limit}) or narrow it down."
-                )
+        if not count_rows:
+            return _query(store, query, options).serialize(format=engine_format)
+        # Every row takes at least 3 bytes in any results format, so an answer that fits
+        # in 3 bytes a row is within the limit: write it once, stopping if it grows past.
+        short = _Bounded(3 * result_limit)
+        try:
+            _query(store, query, options).serialize(short, format=engine_format)
+            return bytes(short.data)
+        except _TooLong:
+            pass
+        solutions = _query(store, query, options)
+        rows = sum(1 for _ in zip(solutions, range(result_limit + 1), strict=False))
+        if rows > result_limit:
+            raise ResultTooLarge(
+                f"The query returns more than {result_limit} rows; add a LIMIT "
+                f"(at most {result_limit}) or narrow it down."
+            )
         return _query(store, query, options).serialize(format=engine_format)
     except RuntimeError as err:  # the engine's evaluation errors (unknown function …)
         raise QueryEvaluationError(f"The query cannot be evaluated: {err}") from None
+
+
+class _TooLong(Exception):
+    """Raised by :class:`_Bounded` to stop the engine's writer early."""
+
+
+class _Bounded(io.RawIOBase):
+    """A write-only buffer that refuses to grow past ``cap`` bytes."""
+
+    def __init__(self, cap: int):
+        super().__init__()
+        self.data, self.cap = bytearray(), cap
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: bytes) -> int:  # type: ignore[override]
+        self.data += chunk
+        if len(self.data) > self.cap:
+            raise _TooLong
+        return len(chunk)
 
 
 def _query(store: ox.Store, query: str, options: dict[str, object]):

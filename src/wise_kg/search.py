@@ -17,6 +17,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -90,10 +91,14 @@ class LabelIndex:
         return cls(rows)
 
     def search(self, query: str, limit: int = 10, lang: str | None = None) -> list[Hit]:
-        """The best matches of ``query``, one per resource."""
+        """The best matches of ``query``, one per resource (remembered: the index never changes)."""
+        return list(self._search(query, limit, lang))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one index per app, kept for the app's life
+    def _search(self, query: str, limit: int, lang: str | None) -> tuple[Hit, ...]:
         needle = fold(query.strip())
         if not needle:
-            return []
+            return ()
         word = re.compile(r"(?:^|[\s\-/(])" + re.escape(needle))
         scored: dict[str, tuple[tuple[int, int, int], Entry]] = {}
         for entry in self.entries:
@@ -114,10 +119,10 @@ class LabelIndex:
             if entry.iri not in scored or score < scored[entry.iri][0]:
                 scored[entry.iri] = (score, entry)
         ranked = sorted(scored.values(), key=lambda item: (item[0], item[1].label))
-        return [
+        return tuple(
             Hit(e.iri, self.best.get(e.iri, e.label), e.label, e.lang, e.type)
             for _score, e in ranked[:limit]
-        ]
+        )
 
     def label_for(self, iri: str, lang: str) -> str | None:
         """The preferred label of a resource in a language, if it has one."""

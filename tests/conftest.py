@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from rdflib import Graph
 
 from wise_kg.api import create_app
 from wise_kg.build import build
@@ -29,6 +30,15 @@ def copy_project(target: Path) -> Path:
         if (PROJECT / name).is_dir():
             shutil.copytree(PROJECT / name, target / name)
     return target
+
+
+@pytest.fixture(scope="session")
+def graph() -> Graph:
+    """Every file of data/, parsed once (read-only: tests must not change it)."""
+    data = Graph()
+    for path in sorted((PROJECT / "data").rglob("*.ttl")):
+        data.parse(path)
+    return data
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from .conftest import PROJECT, REPORT
+from .conftest import REPORT
 
 WISE = Namespace("https://w3id.org/wise-kg/ontology#")
 ID = "https://w3id.org/wise-kg/id/"
@@ -79,14 +79,6 @@ def _report_chapter1() -> dict[str, tuple[str, str]]:
     for match in re.finditer(r"^(1\.[2-5]\.[1-9])\.? (.+)\n+(\(Source:.*)$", body, re.M):
         found[match.group(1)] = (match.group(2).strip(), match.group(3))
     return found
-
-
-@pytest.fixture(scope="module")
-def graph() -> Graph:
-    g = Graph()
-    for path in sorted((PROJECT / "data").rglob("*.ttl")):
-        g.parse(path)
-    return g
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,10 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from .conftest import PROJECT, REPORT
+from .conftest import REPORT
 
 WISE = Namespace("https://w3id.org/wise-kg/ontology#")
 SECTION = "https://w3id.org/wise-kg/id/source/bwise-d3-1/section/"
-
-
-@pytest.fixture(scope="module")
-def graph() -> Graph:
-    g = Graph()
-    for path in sorted((PROJECT / "data").rglob("*.ttl")):
-        g.parse(path)
-    return g
 
 
 def _chapter2_sections() -> list[str]:

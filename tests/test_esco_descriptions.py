@@ -13,7 +13,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
-from .conftest import PROJECT, SHARED
+from .conftest import SHARED
 
 ESCO_DIR = SHARED / "esco" / "v1.2.0"
 ESCO_IRI = re.compile(r"^http://data\.europa\.eu/esco/(skill|occupation|isco|isced-f)/")
@@ -59,14 +59,6 @@ def esco() -> dict[str, dict]:
             )
         )
     return {"labels": labels, "codes": codes, "broader": broader, "uris": every_uri}
-
-
-@pytest.fixture(scope="module")
-def graph() -> Graph:
-    g = Graph()
-    for path in sorted((PROJECT / "data").rglob("*.ttl")):
-        g.parse(path)
-    return g
 
 
 def _esco_iris(graph: Graph) -> set[str]:

@@ -12,6 +12,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from .conftest import PROJECT, SHARED
+from .test_queries import run
 
 WISE = Namespace("https://w3id.org/wise-kg/ontology#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # plain: rdflib's XSD warns on pytest's probes
@@ -31,14 +32,6 @@ ALPHA2 = {"BE": "BEL", "PL": "POL", "IT": "ITA", "FI": "FIN", "LT": "LTU", "RO":
 GOOD_PRACTICE = URIRef(
     ID + "good-practice/smart-integration-of-networks-for-social-and-labour-inclusion"
 )
-
-
-@pytest.fixture(scope="module")
-def graph() -> Graph:
-    g = Graph()
-    for path in sorted((PROJECT / "data").rglob("*.ttl")):
-        g.parse(path)
-    return g
 
 
 @pytest.fixture(scope="module")
@@ -322,17 +315,6 @@ def test_every_ontology_term_reads_in_italian(ontology: Graph) -> None:
 # -----------------------------------------------------------------------------
 #  Competency questions 13 and 14, through the HTTP API
 # -----------------------------------------------------------------------------
-
-
-def run(api: httpx.Client, name: str, **params: str) -> list[dict[str, str]]:
-    listed = [q["name"] for q in api.get("/queries").json()]
-    response = api.get(f"/queries/{next(q for q in listed if q.startswith(name))}", params=params)
-    assert response.status_code == 200, response.text
-    names = response.json()["head"]["vars"]
-    return [
-        {n: row[n]["value"] for n in names if n in row}
-        for row in response.json()["results"]["bindings"]
-    ]
 
 
 def test_cq13_placement_is_addressed_by_the_good_practice(client: httpx.Client) -> None:

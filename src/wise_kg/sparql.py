@@ -85,9 +85,9 @@ def inspect(query: str) -> QueryInfo:
         raise QuerySyntaxError(
             "The query is nested too deeply to be checked; flatten it (fewer nested groups)."
         ) from None
-    except (TypeError, ValueError, ArithmeticError):
-        # rdflib's parser crashes on a few valid queries (e.g. a negative decimal as an
-        # object): fall back to a check of the query's tokens; the engine parses it.
+    except Exception:
+        # (e.g. a negative decimal as an object): fall back to a conservative check of the
+        # query's tokens, and let the engine parse it.
         return _token_check(query)
     body = parsed[1]
     for node in _walk(body):

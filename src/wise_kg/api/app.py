@@ -16,7 +16,7 @@ from wise_kg import __version__, queries
 from wise_kg.api import site, yasgui
 from wise_kg.api.catalog_routes import router as catalog_router
 from wise_kg.api.data_routes import router as data_router
-from wise_kg.api.guards import AmbiguousFraming
+from wise_kg.api.guards import RequestGuard
 from wise_kg.api.ld_routes import router as ld_router
 from wise_kg.api.observability import AccessLog, Metrics
 from wise_kg.api.ontology_routes import router as ontology_router
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = Metrics()
     app.add_middleware(AccessLog, metrics=app.state.metrics)
-    app.add_middleware(AmbiguousFraming)
+    app.add_middleware(RequestGuard)
     app.add_exception_handler(WiseKgError, _error_response)
     app.include_router(ops_router)
     app.include_router(sparql_router)

@@ -1,33 +1,58 @@
-"""Request framing the server refuses outright (request smuggling's raw material)."""
+"""Requests the server refuses before any route sees them: ambiguous framing (request
+smuggling's raw material) and oversize headers, whichever HTTP parser uvicorn uses."""
 
 from __future__ import annotations
 
 from wise_kg.api.observability import ASGIApp, Receive, Scope, Send
 
+#: Most bytes of request headers (names and values) accepted; more is a 431.
+MAX_HEADER_BYTES = 32 * 1024
+#: Most request headers accepted; more is a 431.
+MAX_HEADERS = 100
 
-class AmbiguousFraming:
-    """ASGI middleware: a request with both Content-Length and Transfer-Encoding is answered
-    400 and its connection closed (RFC 9112 §6.1), so no second request can hide in its body."""
+
+class RequestGuard:
+    """ASGI middleware refusing, with the connection closed:
+
+    * a request with both Content-Length and Transfer-Encoding (400, RFC 9112 §6.1), so no
+      second request can hide in its body;
+    * headers over :data:`MAX_HEADER_BYTES` or :data:`MAX_HEADERS` (431).
+    """
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            names = [name.lower() for name, _value in scope.get("headers") or []]
+            headers = scope.get("headers") or []
+            names = [name.lower() for name, _value in headers]
+            size = sum(len(name) + len(value) for name, value in headers)
             if b"content-length" in names and b"transfer-encoding" in names:
-                body = b"A request may not carry both Content-Length and Transfer-Encoding.\n"
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 400,
-                        "headers": [
-                            (b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close"),
-                        ],
-                    }
+                await _refuse(
+                    send, 400, "A request may not carry both Content-Length and Transfer-Encoding."
                 )
-                await send({"type": "http.response.body", "body": body})
+                return
+            if size > MAX_HEADER_BYTES or len(headers) > MAX_HEADERS:
+                await _refuse(
+                    send,
+                    431,
+                    f"Request headers over {MAX_HEADER_BYTES} bytes or {MAX_HEADERS} fields.",
+                )
                 return
         await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    body = (message + "\n").encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

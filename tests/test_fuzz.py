@@ -35,7 +35,7 @@ STACK_TRACE = re.compile(r'Traceback \(most recent call last\)|File "[^"\n]+", l
 FUZZ = settings(
     max_examples=150,
     deadline=None,
-    derandomize=True,  # the same examples on every CI run; explore with --hypothesis-seed
+    derandomize=True,  # the same examples on every CI run; set False locally to explore
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: How many parsed queries the web process remembers.
 INSPECTED = 4096
+#: How long a new worker may take to start (imports, opening the store).
+STARTUP_SECONDS = 120.0
 
 #: Errors a worker may report, rebuilt by name in the web process.
 REPORTABLE = {
@@ -68,6 +70,7 @@ def _worker_main(conn: Connection, store_dir: str) -> None:
 
     store = ox.Store.read_only(store_dir)
     formats = RESULT_FORMATS + GRAPH_FORMATS
+    conn.send(("ready",))  # imports done, store open: it may be given jobs now
     while True:
         try:
             job: Job | Inspect = conn.recv()
@@ -106,6 +109,11 @@ class _Worker:
         self.process.start()
         child.close()
 
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
+        """Block until the worker has started (imports done, store open)."""
+        if not self.conn.poll(timeout) or self.conn.recv() != ("ready",):
+            raise errors.QueryFailed("a query worker did not start")
+
     def stop(self) -> None:
         self.conn.close()
         if self.process.is_alive():
@@ -122,21 +130,36 @@ class QueryPool:
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._inspected: OrderedDict[str, QueryInfo] = OrderedDict()
+        self._replacing: set[asyncio.Task[None]] = set()
 
-    def start(self) -> None:
-        """Start every worker."""
+    async def start(self) -> None:
+        """Start every worker and wait until all of them can take a query."""
+        loop = asyncio.get_running_loop()
         for _ in range(self.size):
-            self._add()
+            self._join(await loop.run_in_executor(None, self._spawn))
 
-    def _add(self) -> None:
+    def _spawn(self) -> _Worker:
+        """A new worker, once it is ready (blocking: run it in a thread)."""
         worker = _Worker(self._context, self.store_dir)
+        worker.wait_ready()
+        return worker
+
+    def _join(self, worker: _Worker) -> None:
         self._all.add(worker)
         self._idle.put_nowait(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    async def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and, once a fresh one is ready, make that one available."""
         self._all.discard(worker)
-        worker.stop()
-        self._add()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, worker.stop)
+        self._join(await loop.run_in_executor(None, self._spawn))
+
+    def _retire(self, worker: _Worker) -> None:
+        """Replace a worker in the background, so the answer at hand is not delayed."""
+        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
 
     async def inspect(self, query: str) -> QueryInfo:
         """Parse and check a query in a worker (remembered: a query is parsed once)."""
@@ -154,8 +177,8 @@ class QueryPool:
         """Do a job on an idle worker within the time limit: bytes, or a QueryInfo."""
         worker = await self._idle.get()
         loop = asyncio.get_running_loop()
-        if not worker.process.is_alive():  # died while idle (killed, out of memory): replace it
-            await loop.run_in_executor(None, self._replace, worker)
+        while not worker.process.is_alive():  # died while idle (killed, out of memory)
+            await self._replace(worker)
             worker = await self._idle.get()
         ready: asyncio.Future[None] = loop.create_future()
         try:
@@ -167,18 +190,18 @@ class QueryPool:
                 loop.remove_reader(worker.conn.fileno())
             kind, *payload = worker.conn.recv()
         except TimeoutError:
-            await loop.run_in_executor(None, self._replace, worker)
+            self._retire(worker)
             raise errors.QueryTimeout(
                 f"The query ran past the {self.timeout:g} s time limit and was stopped. "
                 "Narrow it down (add LIMIT, more specific patterns) and try again."
             ) from None
         except (EOFError, OSError):
-            await loop.run_in_executor(None, self._replace, worker)
+            self._retire(worker)
             raise errors.QueryFailed(
                 "The query worker stopped before answering (out of memory?); it was replaced."
             ) from None
         except asyncio.CancelledError:  # the client went away: stop the work too
-            await loop.run_in_executor(None, self._replace, worker)
+            self._retire(worker)
             raise
         self._idle.put_nowait(worker)
         if kind == "ok":

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.query_workers,
             settings.query_timeout,
         )
-        pool.start()
+        await pool.start()
         app.state.pool = pool
         app.state.cache = ResultCache(settings.cache_bytes, settings.cache_bytes // 8)
         app.state.names = site.property_names(store)

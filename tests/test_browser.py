@@ -163,7 +163,11 @@ def test_yasgui_runs_the_first_saved_query(server, visit: Visit) -> None:
         lambda r: r.url == server.url + "/sparql" and r.request.method == "POST"
     ) as answer:
         page.locator(".yasqe .yasqe_queryButton").first.click()
-    assert answer.value.status == 200, (answer.value.text(), answer.value.request.post_data, answer.value.request.headers)
+    assert answer.value.status == 200, (
+        answer.value.text(),
+        answer.value.request.post_data,
+        answer.value.request.headers,
+    )
     assert answer.value.request.post_data and "query=" in answer.value.request.post_data
     rows = page.locator(".yasr table.dataTable tbody tr")
     rows.first.wait_for()

@@ -10,12 +10,13 @@ import pyoxigraph as ox
 import pytest
 from pyld import jsonld as pyld
 from pyld.jsonld import JsonLdError
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from wise_kg import jsonld
 from wise_kg.config import Settings
 from wise_kg.describe import describe
+from wise_kg.sources import to_rdflib
 from wise_kg.store import open_read_only
 
 ID = "https://w3id.org/wise-kg/id/"
@@ -63,19 +64,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
 
 
 def _rdflib(triples: list[ox.Triple]) -> Graph:
-    def term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
-        if isinstance(t, ox.NamedNode):
-            return URIRef(t.value)
-        if isinstance(t, ox.BlankNode):
-            return BNode(t.value)
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        return Literal(t.value, datatype=URIRef(t.datatype.value))
-
-    graph = Graph()
-    for t in triples:
-        graph.add((term(t.subject), term(t.predicate), term(t.object)))
-    return graph
+    return to_rdflib(triples)
 
 
 def _same_triples(got: list[ox.Triple], want: list[ox.Triple]) -> bool:

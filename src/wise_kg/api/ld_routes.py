@@ -92,6 +92,12 @@ def language(request: Request) -> str:
     )
 
 
+def render_page(request: Request, template: str, **context: object) -> str:
+    """A site page in the request's language, naming the build it shows."""
+    build_id = request.app.state.build.build_id
+    return render(template, lang=language(request), build_id=build_id, **context)
+
+
 def _linker(request: Request) -> Linker:
     state = request.app.state
     lang = language(request)
@@ -148,12 +154,11 @@ def resource(request: Request, path: str) -> Response:
     def make() -> Response:
         if fmt is None:
             view = build_view(iri, triples, _linker(request))
-            page = render(
+            page = render_page(
+                request,
                 "resource.html",
                 view=view,
                 formats=FORMAT_LINKS,
-                build_id=state.build.build_id,
-                lang=language(request),
             )
             return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
         return serialize(request, triples, iri, fmt)
@@ -177,13 +182,12 @@ def not_found(request: Request, iri: str) -> Response:
         words = iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
         found = state.search.similar(iri) or state.search.search(words, limit=5)
         hits = [_hit_view(request, h) for h in found]
-        page = render(
+        page = render_page(
+            request,
             "not_found.html",
             iri=iri,
             hits=hits,
             base=state.settings.base_iri,
-            lang=language(request),
-            build_id=state.build.build_id,
         )
         return HTMLResponse(page, status_code=404)
     raise NotFound(f"No resource has the IRI {iri}. Try /search?q=… or the SPARQL endpoint.")
@@ -216,12 +220,11 @@ def search(
     hits = [_hit_view(request, h) for h in state.search.search(q, limit=limit, lang=lang)]
     if wants_html(request.headers.get("accept"), ()):
         return HTMLResponse(
-            render(
+            render_page(
+                request,
                 "search.html",
                 query=q,
                 hits=hits,
-                build_id=state.build.build_id,
-                lang=language(request),
             )
         )
     return JSONResponse(hits)
@@ -235,12 +238,11 @@ def home(request: Request) -> Response:
         request,
         ("home", language(request)),
         lambda: HTMLResponse(
-            render(
+            render_page(
+                request,
                 "home.html",
                 schemes=state.schemes,
                 triples=state.build.quads,
-                build_id=state.build.build_id,
-                lang=language(request),
             )
         ),
     )

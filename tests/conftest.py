@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -97,10 +99,93 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
+class OxigraphServer:
+    """``oxigraph serve`` (the ``oxigraph`` PyPI package) on 127.0.0.1, storing on disk.
+
+    It can be stopped and started again on the same port and data, as an engine
+    going down and coming back.
+    """
+
+    def __init__(self, location: Path):
+        self.location, self.port = location, _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> OxigraphServer:
+        binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        command = [binary, "serve", "--location", str(self.location)]
+        self.process = subprocess.Popen(
+            [*command, "--bind", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(self.url + "/query", params={"query": "ASK {}"}).is_success:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("oxigraph serve did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def settings(self, base: Settings) -> Settings:
+        """``base`` pointed at this engine (query, update and Graph Store endpoints)."""
+        return base.model_copy(
+            update={"store": f"sparql+{self.url}/query", "store_gsp_url": f"{self.url}/store"}
+        )
+
+
 @pytest.fixture(scope="session")
-def server(built: Settings) -> Iterator[LiveServer]:
-    """A real server over the session store."""
-    with LiveServer(built) as live:
+def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """A real SPARQL engine for the remote store, started once for the session."""
+    engine = OxigraphServer(tmp_path_factory.mktemp("oxigraph")).start()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="session")
+def built_remote(built: Settings, oxigraph: OxigraphServer) -> Settings:
+    """The real sources, built once into the oxigraph engine."""
+    settings = oxigraph.settings(built)
+    build(settings)
+    return settings
+
+
+#: The stores the tests marked ``both_stores`` run on.
+STORES = ("embedded", "oxigraph")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_stores`` run once on each store."""
+    marked = metafunc.definition.get_closest_marker("both_stores") is not None
+    if marked and "store_kind" in metafunc.fixturenames:
+        metafunc.parametrize("store_kind", STORES, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store the server runs on: embedded unless a test is marked ``both_stores``."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture(scope="session")
+def served(store_kind: str, request: pytest.FixtureRequest) -> Settings:
+    """The settings of the session store of that kind."""
+    return request.getfixturevalue("built" if store_kind == "embedded" else "built_remote")
+
+
+@pytest.fixture(scope="session")
+def server(served: Settings) -> Iterator[LiveServer]:
+    """A real server over the session store (on each store, for tests marked ``both_stores``)."""
+    with LiveServer(served) as live:
         yield live
 
 

@@ -13,6 +13,8 @@ from rdflib.namespace import RDF, SKOS
 
 from wise_kg.jsonld import to_triples
 
+pytestmark = pytest.mark.both_stores
+
 BASE = "https://w3id.org/wise-kg/"
 #: One resource of every kind the graph publishes.
 SAMPLES = [

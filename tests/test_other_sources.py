@@ -14,6 +14,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from .conftest import PROJECT, SHARED
 from .test_queries import run
 
+pytestmark = pytest.mark.both_stores
+
 WISE = Namespace("https://w3id.org/wise-kg/ontology#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # plain: rdflib's XSD warns on pytest's probes
 ID = "https://w3id.org/wise-kg/id/"

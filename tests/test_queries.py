@@ -20,6 +20,8 @@ from wise_kg.queries import SavedQuery, load
 
 from .conftest import PROJECT
 
+pytestmark = pytest.mark.both_stores
+
 QUERIES = sorted((PROJECT / "queries").glob("*.rq"))
 SAVED = load(PROJECT / "queries")
 WISE = Namespace("https://w3id.org/wise-kg/ontology#")

@@ -6,6 +6,8 @@ import httpx
 import pytest
 from rdflib import Graph
 
+pytestmark = pytest.mark.both_stores
+
 WISE = "https://w3id.org/wise-kg/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 AREAS = f"SELECT ?a ?n WHERE {{ ?a a <{WISE}NeedArea> ; <{SKOS}notation> ?n }} ORDER BY ?n"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from wise_kg import esco
 from wise_kg import store as stores
+from wise_kg.backends import backend_for
 from wise_kg.config import Settings
 from wise_kg.entail import with_entailments
 from wise_kg.errors import StoreNotBuilt, ValidationFailed
@@ -41,7 +42,7 @@ def build(settings: Settings) -> BuildResult:
             report, f"{len(report.violations)} violation(s); the store was not changed"
         )
     all_quads = [*quads(with_entailments(files)), *carried]
-    info = stores.publish(settings.resolved_store_path(), all_quads, fingerprint(settings))
+    info = backend_for(settings).publish(all_quads, fingerprint(settings))
     return BuildResult(info, report)
 
 
@@ -58,7 +59,7 @@ def fingerprint(settings: Settings) -> str:
 def is_current(settings: Settings) -> bool:
     """True when a complete store exists and was built from the sources as they are now."""
     try:
-        _store, info = stores.open_read_only(settings.resolved_store_path(), verify=True)
+        _store, info = backend_for(settings).open(verify=True)
     except StoreNotBuilt:
         return False
     return info.fingerprint == fingerprint(settings)

@@ -7,7 +7,7 @@ Exit codes: 0 success (warnings allowed), 1 the sources break the shapes,
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from wise_kg import __version__, changes, esco, exports, queries
 from wise_kg import release as releases
+from wise_kg.backends import backend_for
 from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
@@ -22,7 +23,6 @@ from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 from wise_kg.report import RENDERERS, as_text
 from wise_kg.sources import load_sources
 from wise_kg.sparql import answer, inspect
-from wise_kg.store import open_read_only
 from wise_kg.validate import Report, validate_project
 
 
@@ -61,39 +61,50 @@ def cmd_build(args: argparse.Namespace) -> int:
     info = result.info
     graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(info.graphs.items()))
     print(
-        f"built {info.build_id}: {info.quads} quads ({graphs}) at {settings.resolved_store_path()}"
+        f"built {info.build_id}: {info.quads} quads ({graphs}) at {backend_for(settings).location}"
     )
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Build if the store is missing or older than the sources, then serve with uvicorn."""
+    """Build if the store is missing or older than the sources, then serve with uvicorn.
+
+    With ``--workers N`` uvicorn runs N server processes on the one socket; each
+    opens the store read-only and follows new builds on its own.
+    """
     import uvicorn
 
-    from wise_kg.api import create_app
+    from wise_kg.api.app import app_from_environment, create_app
+    from wise_kg.api.observability import log_requests_to_stdout
 
     settings = _settings(args)
     if not is_current(settings):
         status = cmd_build(args)
         if status:
             return status
+    workers = f" with {args.workers} workers" if args.workers > 1 else ""
     print(
-        f"serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql, API docs at /docs)"
+        f"serving on http://{settings.host}:{settings.port}/{workers} "
+        "(SPARQL at /sparql, API docs at /docs)"
     )
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access = logging.getLogger("wise_kg.access")  # one JSON line per request
-    access.addHandler(handler)
-    access.setLevel(logging.INFO)
-    access.propagate = False
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
-    )
+    options = {"host": settings.host, "port": settings.port, "log_level": "info"}
+    if args.workers > 1:  # the processes read their settings from the environment
+        os.environ.update(_environment(settings))
+        target = f"{app_from_environment.__module__}:{app_from_environment.__name__}"
+        uvicorn.run(target, factory=True, workers=args.workers, access_log=False, **options)
+        return 0
+    log_requests_to_stdout()
+    uvicorn.run(create_app(settings), access_log=False, **options)
     return 0
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    """The settings given on the command line, as ``WISE_KG_*`` variables for child processes."""
+    return {
+        f"WISE_KG_{name.upper()}": str(value.resolve() if isinstance(value, Path) else value)
+        for name, value in settings.model_dump(exclude_unset=True).items()
+        if value is not None
+    }
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -112,7 +123,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 2
     info = inspect(text)
     fmt = by_name(args.format or info.formats()[0].name, info.formats())
-    store, _info = open_read_only(settings.resolved_store_path())
+    store, _info = backend_for(settings).open()
     body = answer(store, text, fmt, result_limit=settings.result_limit, bindings=bindings)
     sys.stdout.write(body.decode("utf-8"))
     return 0
@@ -166,7 +177,7 @@ def cmd_esco_diff(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the SSSOM mappings, or regenerate the ESCO descriptions of data/."""
     settings = _settings(args)
-    store, _info = open_read_only(settings.resolved_store_path())
+    store, _info = backend_for(settings).open()
     esco_version = esco.loaded_version(store)
     if args.what == "sssom":
         text = exports.sssom(
@@ -219,6 +230,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``wise-kg``."""
     top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
@@ -240,6 +258,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="build if needed, then serve the API")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument(
+        "--workers", type=_positive, default=1, help="server processes sharing the store (1)"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("query", parents=[common], help="run a SPARQL query on the built store")

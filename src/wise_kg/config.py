@@ -49,10 +49,47 @@ class Settings(BaseSettings):
     union_default_graph: bool = Field(
         default=True, description="Whether the default graph is the union of the stored graphs."
     )
+    reload_seconds: float = Field(
+        default=2.0, gt=0, description="How often the server looks for a new build to serve."
+    )
+
+    # --- a remote SPARQL 1.1 store instead of the embedded one -----------------------------
+    store: str = Field(
+        default="",
+        description="Empty: the embedded store at store_path. 'sparql+http(s)://host/query': "
+        "a remote SPARQL 1.1 engine, reached through the standard protocols only.",
+        pattern=r"^(|sparql\+https?://\S+)$",
+    )
+    store_update_url: str | None = Field(
+        default=None,
+        description="Its SPARQL Update endpoint (default: the query URL, '/query' → '/update').",
+    )
+    store_gsp_url: str | None = Field(
+        default=None,
+        description="Its Graph Store Protocol endpoint for loading (none: SPARQL Update).",
+    )
+    store_user: str | None = Field(default=None, description="HTTP Basic user name.")
+    store_password: SecretStr | None = Field(default=None, description="HTTP Basic password.")
+    store_token: SecretStr | None = Field(default=None, description="Bearer token instead.")
+    store_timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP request.")
+    store_retries: int = Field(
+        default=3, ge=0, description="Retries (with back-off) of a read the engine did not take."
+    )
+    store_chunk_triples: int = Field(default=50_000, gt=0, description="Triples per load request.")
+    store_union_default_graph: bool = Field(
+        default=False,
+        description="The engine's default graph already is the union of its graphs: "
+        "send no dataset with queries (else each query names wise-kg's graphs).",
+    )
 
     def source_dir(self, name: str) -> Path:
         """The folder of one kind of source (``ontology``, ``data``, ``shapes``, ``queries``)."""
         return self.project_dir / name
+
+    @property
+    def remote(self) -> bool:
+        """Whether the graph lives in a remote SPARQL engine rather than the embedded store."""
+        return bool(self.store)
 
     def resolved_store_path(self) -> Path:
         """The store path, relative paths taken from the project folder."""

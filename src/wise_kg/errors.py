@@ -51,6 +51,12 @@ class StoreNotBuilt(WiseKgError):
     http_status = 503
 
 
+class StoreUnavailable(WiseKgError):
+    """The remote SPARQL engine is down, slow or refusing us; the request may be retried."""
+
+    http_status = 503
+
+
 class StoreWriteError(WiseKgError):
     """A new build could not be written (disk full, read-only folder …)."""
 

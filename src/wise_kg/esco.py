@@ -33,9 +33,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from wise_kg.backends import backend_for
 from wise_kg.config import GRAPH_BASE, Settings
 from wise_kg.errors import StoreNotBuilt, WiseKgError
-from wise_kg.store import open_read_only, publish
 
 ESCO_GRAPH = GRAPH_BASE + "esco"
 ESCO = "http://data.europa.eu/esco/model#"
@@ -363,21 +363,21 @@ def load(
     settings: Settings, path: Path, version: str | None = None, progress: bool = False
 ) -> LoadSummary:
     """Import an ESCO download into a new build of the store, beside the WISE graphs."""
-    link = settings.resolved_store_path()
+    backend = backend_for(settings)
     try:
-        store, info = open_read_only(link)
+        store, info = backend.open()
     except StoreNotBuilt as err:
         raise StoreNotBuilt(f"{err}; build the WISE graph before loading ESCO") from None
     esco_quads, summary = read_download(path, version, progress)
     esco_graph = ox.NamedNode(ESCO_GRAPH)
     keep = [  # every graph but the old ESCO one, without reading the old ESCO one
         q
-        for graph in [ox.DefaultGraph(), *store.named_graphs()]
+        for graph in store.named_graphs()  # wise-kg writes named graphs only
         if graph != esco_graph
         for q in store.quads_for_pattern(None, None, None, graph)
     ]
     del store
-    publish(link, keep + esco_quads, info.fingerprint)
+    backend.publish(keep + esco_quads, info.fingerprint)
     summary.seconds = max(summary.seconds, 0.0)
     return summary
 
@@ -393,7 +393,7 @@ def loaded_version(store: ox.Store) -> str | None:
 def current_quads(settings: Settings) -> list[ox.Quad]:
     """The ESCO graph of the store in service (empty if none), to carry across rebuilds."""
     try:
-        store, _info = open_read_only(settings.resolved_store_path())
+        store, _info = backend_for(settings).open()
     except StoreNotBuilt:
         return []
     return list(store.quads_for_pattern(None, None, None, ox.NamedNode(ESCO_GRAPH)))

@@ -1,10 +1,10 @@
 """Query workers: processes that evaluate queries and can be stopped at the time limit.
 
 pyoxigraph cannot cancel a running query, so queries run in worker processes,
-each with the store open read-only. The web process waits on a worker's pipe
-without blocking its event loop; at the time limit it kills that worker,
-starts a replacement and answers 503. Slow queries hold one worker each; the
-others keep answering.
+each with the store open read-only (or its own connections to a remote engine).
+The web process waits on a worker's pipe without blocking its event loop; at
+the time limit it kills that worker, starts a replacement and answers 503.
+Slow queries hold one worker each; the others keep answering.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
-
 from wise_kg import errors
+from wise_kg.backends import open_spec
 from wise_kg.evaluate import Dataset, evaluate
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 
 if TYPE_CHECKING:
+    from wise_kg.remote import RemoteConfig
     from wise_kg.sparql import QueryInfo
 
 #: How many parsed queries the web process remembers.
@@ -40,6 +40,8 @@ REPORTABLE = {
         errors.QueryEvaluationError,
         errors.ResultTooLarge,
         errors.QueryFailed,
+        errors.StoreUnavailable,
+        errors.StoreNotBuilt,
     )
 }
 
@@ -64,11 +66,11 @@ class Inspect:
     query: str
 
 
-def _worker_main(conn: Connection, store_dir: str) -> None:
+def _worker_main(conn: Connection, spec: str | RemoteConfig) -> None:
     """A worker's loop: open the store read-only, answer jobs until the pipe closes."""
     from wise_kg.sparql import inspect  # rdflib's parser, loaded once per worker
 
-    store = ox.Store.read_only(store_dir)
+    store = open_spec(spec)
     formats = RESULT_FORMATS + GRAPH_FORMATS
     conn.send(("ready",))  # imports done, store open: it may be given jobs now
     while True:
@@ -100,11 +102,11 @@ def _worker_main(conn: Connection, store_dir: str) -> None:
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, store_dir: str):
+    def __init__(self, context: multiprocessing.context.BaseContext, spec: str | RemoteConfig):
         parent, child = context.Pipe()
         self.conn: Connection = parent
         self.process: BaseProcess = context.Process(
-            target=_worker_main, args=(child, store_dir), daemon=True, name="wise-kg-query"
+            target=_worker_main, args=(child, spec), daemon=True, name="wise-kg-query"
         )
         self.process.start()
         child.close()
@@ -122,10 +124,10 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of query workers over one store directory."""
+    """A fixed number of query workers over one build of the store."""
 
-    def __init__(self, store_dir: str, size: int, timeout: float):
-        self.store_dir, self.size, self.timeout = store_dir, size, timeout
+    def __init__(self, spec: str | RemoteConfig, size: int, timeout: float):
+        self.spec, self.size, self.timeout = spec, size, timeout
         self._context = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
@@ -140,7 +142,7 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         """A new worker, once it is ready (blocking: run it in a thread)."""
-        worker = _Worker(self._context, self.store_dir)
+        worker = _Worker(self._context, self.spec)
         worker.wait_ready()
         return worker
 

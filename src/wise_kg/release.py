@@ -434,7 +434,9 @@ def build_checked(settings: Settings, work: Path) -> tuple[Settings, ox.Store]:
     files = load_sources(settings)
     carried = esco.current_quads(settings)
     _stop_if_failed("validate", validate_files(files, settings.project_dir, carried))
-    private = settings.model_copy(update={"store_path": work / "store", "query_workers": 1})
+    private = settings.model_copy(
+        update={"store_path": work / "store", "store": "", "query_workers": 1}
+    )
     stores.publish(private.store_path, [*quads(with_entailments(files)), *carried])
     store, _info = stores.open_read_only(private.store_path)
     return private, store

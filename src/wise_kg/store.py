@@ -76,13 +76,18 @@ def read_manifest(directory: Path) -> BuildInfo:
     return BuildInfo(**data)
 
 
+def new_build_id() -> tuple[str, str]:
+    """A new build's id (sortable by time, then unique) and its creation time (ISO 8601)."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8], now.isoformat()
+
+
 def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
     """Write quads into a new build directory and swap ``link`` to it.
 
     Any failure removes the half-written directory; the link is untouched.
     """
-    now = datetime.now(UTC)
-    build_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    build_id, created = new_build_id()
     try:
         directory = new_build_dir(link, build_id)
     except OSError as err:
@@ -96,7 +101,7 @@ def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> Buil
         per_graph = Counter(
             q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "" for q in all_quads
         )
-        info = BuildInfo(build_id, now.isoformat(), len(all_quads), dict(per_graph), fingerprint)
+        info = BuildInfo(build_id, created, len(all_quads), dict(per_graph), fingerprint)
         write_manifest(directory, info)
         swap(link, directory)
     except OSError as err:

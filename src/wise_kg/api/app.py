@@ -13,22 +13,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 
 from wise_kg import __version__, queries
-from wise_kg.api import site, yasgui
+from wise_kg.api import live, yasgui
 from wise_kg.api.catalog_routes import router as catalog_router
 from wise_kg.api.data_routes import router as data_router
 from wise_kg.api.guards import RequestGuard
 from wise_kg.api.ld_routes import router as ld_router
-from wise_kg.api.observability import AccessLog, Metrics
+from wise_kg.api.observability import AccessLog, Metrics, log_requests_to_stdout
 from wise_kg.api.ontology_routes import router as ontology_router
 from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.query_routes import router as query_router
 from wise_kg.api.sparql_routes import router as sparql_router
+from wise_kg.backends import backend_for
 from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
-from wise_kg.errors import NotAcceptable, WiseKgError
-from wise_kg.pool import QueryPool
-from wise_kg.search import LabelIndex
-from wise_kg.store import current, open_read_only
+from wise_kg.errors import NotAcceptable, StoreUnavailable, WiseKgError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,26 +35,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store, info = open_read_only(settings.resolved_store_path(), verify=True)
-        app.state.store, app.state.build = store, info
-        app.state.graphs = frozenset(g.value for g in store.named_graphs())
+        backend = backend_for(settings)
+        live.install(app, await live.open_snapshot(settings, backend, verify=True))
         app.state.queries = queries.load(settings.source_dir("queries"))
-        pool = QueryPool(
-            str(current(settings.resolved_store_path())),
-            settings.query_workers,
-            settings.query_timeout,
-        )
-        await pool.start()
-        app.state.pool = pool
         app.state.cache = ResultCache(settings.cache_bytes, settings.cache_bytes // 8)
-        app.state.names = site.property_names(store)
-        app.state.search = LabelIndex.from_store(store)
-        app.state.schemes = site.schemes(store, settings.base_iri)
         app.state.dump_folder = Path(tempfile.mkdtemp(prefix="wise-kg-dumps-"))
+        refresher = live.Refresher(app, backend)
+        refresher.start()
         try:
             yield
         finally:
-            pool.close()
+            refresher.close()
             shutil.rmtree(app.state.dump_folder, ignore_errors=True)
 
     app = FastAPI(
@@ -96,5 +85,13 @@ async def _error_response(request: Request, exc: Exception) -> PlainTextResponse
     """One answer per error type: its status, its message as plain text."""
     assert isinstance(exc, WiseKgError)
     request.app.state.metrics.errors.labels(type(exc).__name__).inc()
+    if isinstance(exc, StoreUnavailable):  # not ready until the engine answers again
+        request.app.state.store_error = str(exc)
     headers = {"Vary": "Accept"} if isinstance(exc, NotAcceptable) else None
     return PlainTextResponse(str(exc) + "\n", status_code=exc.http_status, headers=headers)
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``uvicorn --factory`` (``serve --workers N``): settings from WISE_KG_*."""
+    log_requests_to_stdout()
+    return create_app(Settings())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from fastapi import APIRouter, Request, Response
@@ -23,16 +24,17 @@ class Unauthorized(WiseKgError):
 def health(request: Request) -> dict[str, object]:
     """Always 200 while the process runs; names the build it serves."""
     build = request.app.state.build
-    return {"status": "ok", "build": build.build_id, "quads": build.quads}
+    return {"status": "ok", "build": build.build_id, "quads": build.quads, "pid": os.getpid()}
 
 
 @router.get("/ready", summary="Readiness: the store is open and queries can run")
 def ready(request: Request) -> Response:
-    """200 when the validated store is open and every query worker is alive, else 503."""
+    """200 when the store answers and every query worker is alive, else 503 with the reason."""
     state = request.app.state
     workers = state.pool.alive()
-    ok = getattr(state, "store", None) is not None and workers == state.settings.query_workers
-    body = {"ready": ok, "build": state.build.build_id, "workers": workers}
+    error = state.store_error
+    ok = error is None and workers == state.settings.query_workers
+    body = {"ready": ok, "build": state.build.build_id, "workers": workers, "error": error}
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

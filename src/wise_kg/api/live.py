@@ -1,0 +1,138 @@
+"""The build in service, and picking up a newer one without a restart.
+
+Everything the routes read from a build (the store, its manifest, its graphs,
+names, label index, schemes and query workers) is opened together as one
+:class:`Snapshot` and installed on ``app.state`` in one step of the event loop.
+A :class:`Refresher` asks the backend every ``reload_seconds`` which build is in
+service; when it changed, the new snapshot is opened beside the old one, swapped
+in, and the old query workers are stopped once their queries can have finished.
+Every server process does this on its own, so ``serve --workers N`` follows a
+build too. When the store cannot be reached, ``/ready`` says so until it can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+
+from wise_kg.api import site
+from wise_kg.backends import Backend
+from wise_kg.config import Settings
+from wise_kg.errors import WiseKgError
+from wise_kg.pool import QueryPool
+from wise_kg.search import LabelIndex
+from wise_kg.store import BuildInfo
+
+LOG = logging.getLogger("wise_kg.live")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One build, opened for serving."""
+
+    store: Any
+    build: BuildInfo
+    graphs: frozenset[str]
+    names: dict[str, dict[str, str]]
+    search: LabelIndex
+    schemes: list[Any]
+    pool: QueryPool
+
+
+def _read(settings: Settings, backend: Backend, verify: bool) -> tuple[Any, ...]:
+    """The blocking part of opening a build: the store and what is derived from it."""
+    store, info = backend.open(verify=verify)
+    graphs = frozenset(g.value for g in store.named_graphs())
+    names = site.property_names(store)
+    return (
+        store,
+        info,
+        graphs,
+        names,
+        LabelIndex.from_store(store),
+        site.schemes(store, settings.base_iri),
+    )
+
+
+async def open_snapshot(settings: Settings, backend: Backend, *, verify: bool) -> Snapshot:
+    """Open the build in service and start its query workers."""
+    store, info, graphs, names, index, schemes = await asyncio.to_thread(
+        _read, settings, backend, verify
+    )
+    pool = QueryPool(backend.worker_spec(info), settings.query_workers, settings.query_timeout)
+    await pool.start()
+    return Snapshot(store, info, graphs, names, index, schemes, pool)
+
+
+def install(app: FastAPI, snapshot: Snapshot) -> None:
+    """Make ``snapshot`` the one the routes read (no await: requests see it whole)."""
+    state = app.state
+    state.store, state.build, state.graphs = snapshot.store, snapshot.build, snapshot.graphs
+    state.names, state.search, state.schemes = snapshot.names, snapshot.search, snapshot.schemes
+    state.pool = snapshot.pool
+    state.store_error = None
+
+
+class Refresher:
+    """Follows the backend's build in service, and whether the backend answers at all."""
+
+    def __init__(self, app: FastAPI, backend: Backend):
+        self.app, self.backend = app, backend
+        self.settings: Settings = app.state.settings
+        self._retired: set[QueryPool] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Check in the background every ``reload_seconds``."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.reload_seconds)
+            try:
+                await self.check()
+            except Exception:  # never let the loop die: the next round tries again
+                LOG.exception("checking for a new build failed")
+
+    async def check(self) -> None:
+        """Swap in a newer build if there is one; record whether the store answers."""
+        state = self.app.state
+        try:
+            build_id = await asyncio.to_thread(self.backend.current_id)
+        except WiseKgError as err:
+            state.store_error = str(err)
+            return
+        if build_id == state.build.build_id:
+            state.store_error = None
+            return
+        try:
+            snapshot = await open_snapshot(self.settings, self.backend, verify=False)
+        except WiseKgError as err:
+            state.store_error = f"build {build_id} could not be opened: {err}"
+            return
+        old = state.pool
+        install(self.app, snapshot)
+        LOG.info("now serving build %s", snapshot.build.build_id)
+        self._retire(old)
+
+    def _retire(self, pool: QueryPool) -> None:
+        """Stop a replaced pool's workers once any query they hold has hit the time limit."""
+        self._retired.add(pool)
+
+        def stop() -> None:
+            pool.close()
+            self._retired.discard(pool)
+
+        asyncio.get_running_loop().call_later(self.settings.query_timeout + 1, stop)
+
+    def close(self) -> None:
+        """Stop checking, and every pool still running."""
+        if self._task is not None:
+            self._task.cancel()
+        for pool in [*self._retired, self.app.state.pool]:
+            pool.close()
+        self._retired.clear()

@@ -1,0 +1,470 @@
+"""A remote SPARQL 1.1 engine as the store, reached through the standard protocols only.
+
+Reads go through the SPARQL 1.1 Protocol (POST, form-encoded); answers are parsed
+by pyoxigraph into the same result types the embedded store returns, so the rest
+of wise-kg cannot tell the two apart. Builds are loaded with the Graph Store
+Protocol (or SPARQL Update) into staging graphs, then swapped in by one SPARQL
+Update request of ``MOVE`` operations, which engines with transactional updates
+apply atomically. The build's manifest lives in a graph of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+from tqdm import tqdm
+
+from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg.errors import QuerySyntaxError, StoreNotBuilt, StoreUnavailable, StoreWriteError
+from wise_kg.store import BuildInfo, new_build_id
+
+#: The graph holding the manifest of the build in service.
+MANIFEST_GRAPH = GRAPH_BASE + "build"
+#: The property of the manifest graph whose value is the manifest (JSON).
+MANIFEST_PROPERTY = "urn:wise-kg:manifest"
+#: What a read asks for: solutions, a boolean or a graph, each in a format pyoxigraph parses.
+ACCEPT = (
+    "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
+    "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
+)
+RESULTS_JSON = "application/sparql-results+json"
+#: Statuses after which a read is tried again (after a pause that doubles each time).
+RETRY_STATUSES = frozenset({502, 503, 504})
+BACKOFF_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """Where the engine is and how to talk to it (picklable: query workers get a copy)."""
+
+    query_url: str
+    update_url: str
+    gsp_url: str | None = None
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    timeout: float = 30.0
+    retries: int = 3
+    chunk_triples: int = 50_000
+    engine_union: bool = False
+    graphs: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteConfig:
+        """The remote store named by ``WISE_KG_STORE`` and its companion settings."""
+        query_url = settings.store.removeprefix("sparql+")
+        default_update = query_url
+        if query_url.endswith("/query"):  # Oxigraph, Fuseki: …/query and …/update
+            default_update = query_url.removesuffix("/query") + "/update"
+        secret = settings.store_password or None
+        token = settings.store_token or None
+        return cls(
+            query_url=query_url,
+            update_url=settings.store_update_url or default_update,
+            gsp_url=settings.store_gsp_url,
+            user=settings.store_user,
+            password=secret.get_secret_value() if secret else None,
+            token=token.get_secret_value() if token else None,
+            timeout=settings.store_timeout,
+            retries=settings.store_retries,
+            chunk_triples=settings.store_chunk_triples,
+            engine_union=settings.store_union_default_graph,
+        )
+
+    def with_graphs(self, graphs: Iterable[str]) -> RemoteConfig:
+        """The same engine, with the named graphs of the build in service."""
+        return RemoteConfig(**{**asdict(self), "graphs": tuple(sorted(graphs))})
+
+
+class RemoteStore:
+    """The read side of :class:`pyoxigraph.Store`, over a remote SPARQL 1.1 endpoint.
+
+    ``query`` takes the same options (union default graph, dataset, substitutions,
+    base IRI) and returns the same types, so callers work on either store.
+    """
+
+    def __init__(self, config: RemoteConfig):
+        self.config = config
+        auth = httpx.BasicAuth(config.user, config.password or "") if config.user else None
+        headers = {"Authorization": f"Bearer {config.token}"} if config.token else {}
+        self._http = httpx.Client(
+            auth=auth,
+            headers={"User-Agent": "wise-kg", **headers},
+            timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 5.0)),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        )
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._http.close()
+
+    # --- the pyoxigraph.Store read API ---------------------------------------------------
+
+    def query(
+        self,
+        query: str,
+        *,
+        use_default_graph_as_union: bool = False,
+        default_graph: Any = None,
+        named_graphs: Any = None,
+        substitutions: dict[ox.Variable, Any] | None = None,
+        base_iri: str | None = None,
+    ) -> Any:
+        """Evaluate ``query`` on the engine: solutions, a boolean, or an iterable of triples."""
+        if substitutions:
+            query = bind(query, substitutions)
+        form: list[tuple[str, str]] = [("query", query)]
+        if default_graph is not None or named_graphs is not None:
+            form += _dataset(default_graph, named_graphs)
+        elif use_default_graph_as_union and not self.config.engine_union:
+            form += _dataset(self.config.graphs, self.config.graphs)
+        if base_iri:  # the protocol has no base parameter: the query states it
+            query = f"BASE <{base_iri}>\n{query}"
+            form[0] = ("query", query)
+        return _answer(self._open(form))
+
+    def quads_for_pattern(
+        self, subject: Any, predicate: Any, object: Any, graph_name: Any = None
+    ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern, streamed from the engine (``None`` matches anything)."""
+        terms = [
+            t if t is not None else ox.Variable(v)
+            for t, v in zip((subject, predicate, object), ("s", "p", "o"), strict=True)
+        ]
+        pattern = " ".join(str(t) for t in terms)
+        if isinstance(graph_name, ox.DefaultGraph):
+            if self.config.engine_union:
+                return iter(())  # wise-kg writes named graphs only
+            text, form = f"SELECT * WHERE {{ {pattern} }}", []
+        elif graph_name is not None:
+            text, form = f"SELECT * WHERE {{ GRAPH {graph_name} {{ {pattern} }} }}", []
+        else:
+            text = f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+            form = _dataset([], self.config.graphs)
+        return self._stream_quads(text, form, terms, graph_name)
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        """The named graphs of the build in service."""
+        return iter(ox.NamedNode(g) for g in self.config.graphs)
+
+    def __len__(self) -> int:
+        text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        solutions = _answer(self._open([("query", text), *_dataset([], self.config.graphs)]))
+        return int(next(iter(solutions))["n"].value)
+
+    # --- the build in service -----------------------------------------------------------
+
+    def manifest(self) -> BuildInfo | None:
+        """The manifest of the build in service, or None when nothing was ever loaded."""
+        text = (
+            f"SELECT ?m WHERE {{ GRAPH <{MANIFEST_GRAPH}> "
+            f"{{ <{MANIFEST_GRAPH}> <{MANIFEST_PROPERTY}> ?m }} }}"
+        )
+        for row in _answer(self._open([("query", text)], RESULTS_JSON)):
+            return BuildInfo(**json.loads(row["m"].value))
+        return None
+
+    def publish(self, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
+        """Load quads as a new build: staging graphs first, then one update swaps them in.
+
+        Until that update the build in service is untouched; a failure removes the
+        staging graphs and raises :class:`StoreWriteError`.
+        """
+        build_id, created = new_build_id()
+        by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+        for q in dict.fromkeys(quads):
+            if not isinstance(q.graph_name, ox.NamedNode):
+                raise StoreWriteError("wise-kg writes named graphs only; a quad has none")
+            by_graph[q.graph_name.value].append(ox.Triple(q.subject, q.predicate, q.object))
+        staging = {g: f"urn:wise-kg:staging:{build_id}:{n}" for n, g in enumerate(sorted(by_graph))}
+        info = BuildInfo(
+            build_id,
+            created,
+            sum(len(t) for t in by_graph.values()),
+            {g: len(t) for g, t in by_graph.items()},
+            fingerprint,
+        )
+        try:
+            previous = self.manifest()
+            chunks = [
+                (staging[g], n, chunk)
+                for g, triples in sorted(by_graph.items())
+                for n, chunk in enumerate(_chunks(triples, self.config.chunk_triples))
+            ]
+            for target, n, chunk in tqdm(chunks, desc="loading", unit="request", disable=None):
+                self._load_chunk(target, chunk, replace=n == 0)
+            old = set(previous.graphs) - set(by_graph) if previous else set()
+            self._update(swap_update(staging, old, info))
+        except (StoreUnavailable, StoreWriteError) as err:
+            self._drop_quietly(staging.values())
+            raise StoreWriteError(f"{err}; the build in service is unchanged") from None
+        return info
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def _open(self, form: list[tuple[str, str]], accept: str = ACCEPT) -> httpx.Response:
+        """POST a query (retried on connection errors and 502/503/504); the answer streams."""
+        request = self._http.build_request("POST", self.config.query_url, **_form(form, accept))
+        response = self._with_retries(lambda: self._http.send(request, stream=True), True)
+        if not response.is_success:
+            response.read()
+            response.close()
+        if response.status_code == 400:
+            raise QuerySyntaxError(f"The SPARQL engine refused the query: {_reason(response)}")
+        _check(response, "query")
+        return response
+
+    def _stream_quads(
+        self, text: str, form: list[tuple[str, str]], terms: list[Any], graph: Any
+    ) -> Iterator[ox.Quad]:
+        solutions = _answer(self._open([("query", text), *form], RESULTS_JSON))
+        for row in solutions:
+            s, p, o = (row[t] if isinstance(t, ox.Variable) else t for t in terms)
+            g = graph if graph is not None else row["g"]
+            yield ox.Quad(s, p, o, g if g is not None else ox.DefaultGraph())
+
+    def _update(self, update: str) -> None:
+        response = self._send("POST", self.config.update_url, **_form([("update", update)]))
+        _check(response, "update", write=True)
+
+    def _load_chunk(self, graph: str, triples: list[ox.Triple], *, replace: bool) -> None:
+        """Write one chunk: Graph Store Protocol PUT/POST, or SPARQL Update INSERT DATA."""
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if self.config.gsp_url:
+            response = self._send(
+                "PUT" if replace else "POST",
+                self.config.gsp_url,
+                params={"graph": graph},
+                content=body,
+                headers={"Content-Type": "application/n-triples"},
+            )
+            _check(response, "Graph Store Protocol load", write=True)
+        else:
+            prefix = f"DROP SILENT GRAPH <{graph}> ;\n" if replace else ""
+            self._update(f"{prefix}INSERT DATA {{ GRAPH <{graph}> {{\n{body.decode()}\n}} }}")
+
+    def _drop_quietly(self, graphs: Iterable[str]) -> None:
+        # staging graphs are named by build and never read: harmless if one is left
+        with contextlib.suppress(StoreUnavailable, StoreWriteError):
+            self._update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+
+    def _send(self, method: str, url: str, *, retry: bool = False, **kwargs: Any) -> httpx.Response:
+        """One request; reads are retried, writes only when the connection was never made."""
+        return self._with_retries(lambda: self._http.request(method, url, **kwargs), retry)
+
+    def _with_retries(self, send: Any, retry: bool) -> httpx.Response:
+        attempts = 1 + self.config.retries
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = send()
+            except httpx.ConnectError as err:
+                if last:
+                    raise StoreUnavailable(self._down(err)) from None
+            except httpx.TimeoutException:
+                raise StoreUnavailable(
+                    f"The SPARQL engine at {self.config.query_url} did not answer within "
+                    f"{self.config.timeout:g} s; try again shortly."
+                ) from None
+            except httpx.HTTPError as err:
+                raise StoreUnavailable(self._down(err)) from None
+            else:
+                if not (retry and response.status_code in RETRY_STATUSES) or last:
+                    return response
+                response.close()
+            time.sleep(BACKOFF_SECONDS * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _down(self, err: Exception) -> str:
+        return (
+            f"The SPARQL engine at {self.config.query_url} is not answering "
+            f"({type(err).__name__}: {err}); try again shortly."
+        )
+
+
+def swap_update(staging: dict[str, str], old_graphs: Iterable[str], info: BuildInfo) -> str:
+    """The one update that puts a build in service: MOVE each staging graph, then the manifest."""
+    manifest = ox.Literal(json.dumps(asdict(info)))
+    operations = [f"MOVE <{stage}> TO <{graph}>" for graph, stage in sorted(staging.items())]
+    operations += [f"DROP SILENT GRAPH <{g}>" for g in sorted(old_graphs)]
+    operations += [
+        f"DROP SILENT GRAPH <{MANIFEST_GRAPH}>",
+        f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> "
+        f"{{ <{MANIFEST_GRAPH}> <{MANIFEST_PROPERTY}> {manifest} }} }}",
+    ]
+    return " ;\n".join(operations)
+
+
+def bind(query: str, values: dict[ox.Variable, Any]) -> str:
+    """``query`` with variables bound by a ``VALUES`` block opening its WHERE clause.
+
+    The protocol has no parameters, so saved-query parameters travel in the text;
+    terms are written by the engine's own term types, so they cannot change the query.
+    """
+    variables = " ".join(str(v) for v in values)
+    row = " ".join(str(t) for t in values.values())
+    block = f"\n  VALUES ({variables}) {{ ({row}) }}\n"
+    at = where_brace(query)
+    if at is None:
+        return f"{query}\nVALUES ({variables}) {{ ({row}) }}"
+    return query[: at + 1] + block + query[at + 1 :]
+
+
+def where_brace(query: str) -> int | None:
+    """The offset of the ``{`` opening the WHERE clause (outside IRIs, strings, comments)."""
+    i, n, seen_where = 0, len(query), False
+    while i < n:
+        c = query[i]
+        if c == "#":
+            i = query.find("\n", i)
+            i = n if i < 0 else i
+        elif c == "<" and (end := query.find(">", i)) > 0 and " " not in query[i:end]:
+            i = end
+        elif c in "\"'":
+            quote = query[i : i + 3] if query[i : i + 3] in ('"""', "'''") else c
+            i = query.find(quote, i + len(quote))
+            while i > 0 and query[i - 1] == "\\":
+                i = query.find(quote, i + 1)
+            i = n if i < 0 else i + len(quote) - 1
+        elif query[i : i + 5].upper() == "WHERE" and _starts_word(query, i):
+            seen_where = True
+            i += 4
+        elif c == "{" and seen_where:
+            return i
+        i += 1
+    return None
+
+
+def _form(fields: list[tuple[str, str]], accept: str = ACCEPT) -> dict[str, Any]:
+    """A form-encoded POST body (repeated keys kept, as the protocol's dataset needs)."""
+    return {
+        "content": urlencode(fields).encode(),
+        "headers": {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+    }
+
+
+def _starts_word(text: str, i: int) -> bool:
+    """Whether a keyword starts at ``i`` (not inside a variable, prefixed name or word)."""
+    before = text[i - 1 : i]
+    return not (before.isalnum() or before in ("?", "$", ":", "_"))
+
+
+def _dataset(default: Iterable[Any], named: Iterable[Any]) -> list[tuple[str, str]]:
+    """Protocol parameters naming the dataset: ``default-graph-uri`` and ``named-graph-uri``."""
+    return [("default-graph-uri", _iri(g)) for g in default or ()] + [
+        ("named-graph-uri", _iri(g)) for g in named or ()
+    ]
+
+
+def _iri(graph: ox.NamedNode | str) -> str:
+    return graph.value if isinstance(graph, ox.NamedNode) else graph
+
+
+def _answer(response: httpx.Response) -> Any:
+    """The engine's answer as pyoxigraph objects: solutions, a boolean or triples.
+
+    Solutions are parsed as they arrive, so a reader that stops early (at the row
+    limit) stops the download too; the connection is released with the reader.
+    """
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    reader = io.BufferedReader(_StreamReader(response))
+    results_format = ox.QueryResultsFormat.from_media_type(media_type)
+    if results_format is not None:
+        return ox.parse_query_results(reader, format=results_format)
+    rdf_format = ox.RdfFormat.from_media_type(media_type)
+    if rdf_format is None:
+        response.close()
+        raise StoreUnavailable(f"The SPARQL engine answered in an unknown format: {media_type!r}")
+    with reader:
+        return Triples(q.triple for q in ox.parse(reader, format=rdf_format))
+
+
+class Triples:
+    """A graph answer read from the engine, with the ``serialize`` of the embedded store's."""
+
+    def __init__(self, triples: Iterable[ox.Triple]):
+        self._triples = list(triples)
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._triples)
+
+    def serialize(self, output: Any = None, format: Any = None) -> bytes | None:
+        """Write the triples in ``format`` (to ``output``, or returned as bytes)."""
+        return ox.serialize(self._triples, output, format=format)
+
+
+class _StreamReader(io.RawIOBase):
+    """A file-like view of an HTTP body as it arrives, for pyoxigraph's streaming parser.
+
+    The response is closed (its connection back to the pool) at the end of the body,
+    or when the reader is dropped: a parser abandoned at the row limit frees it too.
+    """
+
+    def __init__(self, response: httpx.Response):
+        super().__init__()
+        self._chunks, self._rest = response.iter_bytes(), b""
+        self._closed_with = weakref.finalize(self, response.close)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._closed_with()
+        super().close()
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._rest:
+            try:
+                self._rest = next(self._chunks, b"")
+            except httpx.HTTPError as err:
+                raise OSError(f"the SPARQL engine's answer broke off: {err}") from None
+            if not self._rest:
+                self._closed_with()
+                return 0
+        n = min(len(buffer), len(self._rest))
+        buffer[:n], self._rest = self._rest[:n], self._rest[n:]
+        return n
+
+
+def _chunks(triples: list[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
+    """Triples in chunks; every triple with a blank node goes in the first one.
+
+    Each request is its own blank-node scope, so a blank node must not straddle two.
+    """
+    blank = [t for t in triples if _has_blank(t)]
+    rest = [t for t in triples if not _has_blank(t)]
+    first = max(size - len(blank), 0)
+    yield blank + rest[:first]
+    for start in range(first, len(rest), size):
+        yield rest[start : start + size]
+
+
+def _has_blank(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+def _reason(response: httpx.Response) -> str:
+    return response.text.strip()[:1000] or response.reason_phrase
+
+
+def _check(response: httpx.Response, what: str, *, write: bool = False) -> None:
+    """Turn the engine's refusals into wise-kg errors that say what happened."""
+    if response.is_success:
+        return
+    message = f"The SPARQL engine refused the {what} ({response.status_code}): {_reason(response)}"
+    if write:
+        raise StoreWriteError(message)
+    if response.status_code == 404:
+        raise StoreNotBuilt(message)
+    raise StoreUnavailable(message)

@@ -1,0 +1,345 @@
+"""Scaling out: the remote SPARQL store on a real engine, and several server processes.
+
+The engine is ``oxigraph serve`` from the ``oxigraph`` PyPI package, started on
+127.0.0.1; it is stopped and started again to show wise-kg degrade and recover.
+The server processes are ``wise-kg serve --workers 2``, run as a user would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from wise_kg import esco
+from wise_kg.backends import Remote, backend_for
+from wise_kg.build import build
+from wise_kg.config import Settings
+from wise_kg.errors import StoreWriteError
+from wise_kg.release import release
+from wise_kg.remote import MANIFEST_GRAPH, RemoteConfig, bind, where_brace
+from wise_kg.store import open_read_only
+from wise_kg.validate import validate_project
+
+from .conftest import SHARED, LiveServer, OxigraphServer, _free_port
+
+WISE = "https://w3id.org/wise-kg/ontology#"
+AREAS = f"SELECT ?a WHERE {{ ?a a <{WISE}NeedArea> }}"
+EXTRA = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/wise-kg/id/need-area/digital-area> skos:altLabel "extra label"@en .
+"""
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[OxigraphServer]:
+    """An engine of this test's own, so it can be broken."""
+    server = OxigraphServer(tmp_path / "oxigraph").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remote(settings: Settings, engine: OxigraphServer) -> Settings:
+    """The private project, pointed at that engine."""
+    return engine.settings(settings)
+
+
+def _graphs(engine: OxigraphServer) -> Counter[str]:
+    """Quads per named graph, as the engine itself counts them."""
+    answer = httpx.post(
+        engine.url + "/query",
+        data={"query": "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()
+    return Counter({r["g"]["value"]: int(r["n"]["value"]) for r in answer["results"]["bindings"]})
+
+
+# --- binding saved-query parameters into the text ------------------------------------------
+
+
+def test_values_open_the_where_clause_whatever_comes_before() -> None:
+    query = (
+        "PREFIX ex: <http://example.org/{x}#>  # a comment with WHERE {\n"
+        'SELECT ?where ("WHERE {" AS ?s) WHERE { ?where ex:p ?o }'
+    )
+    at = where_brace(query)
+    assert query[at - 6 : at + 1] == "WHERE {"
+    bound = bind(query, {ox.Variable("o"): ox.Literal("x", language="en")})
+    assert 'WHERE {\n  VALUES (?o) { ("x"@en) }\n ?where' in bound
+    assert bind("ASK { ?s ?p ?o }", {ox.Variable("s"): ox.NamedNode("http://a")}).endswith(
+        "VALUES (?s) { (<http://a>) }"
+    )
+
+
+# --- build, swap, esco load, validate, release on the engine --------------------------------
+
+
+def test_build_loads_the_graphs_and_the_manifest_names_the_build(
+    remote: Settings, engine: OxigraphServer
+) -> None:
+    info = build(remote).info
+    graphs = _graphs(engine)
+    assert graphs[MANIFEST_GRAPH] == 1
+    del graphs[MANIFEST_GRAPH]
+    assert graphs == Counter(info.graphs)
+    assert not [g for g in graphs if g.startswith("urn:wise-kg:staging:")]
+    store, served = backend_for(remote).open(verify=True)
+    assert served == info and len(store) == info.quads
+
+
+def test_the_same_build_in_small_chunks_and_by_sparql_update(
+    remote: Settings, engine: OxigraphServer, built: Settings
+) -> None:
+    """Without a Graph Store URL, 300-triple INSERT DATA requests give the very same graph."""
+    chunked = remote.model_copy(update={"store_gsp_url": None, "store_chunk_triples": 300})
+    build(chunked)
+    local, _ = open_read_only(built.resolved_store_path())
+    there, _ = backend_for(chunked).open()
+    blank = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isBlank(?s)) }"
+    for query in (blank, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"):
+        union = {"use_default_graph_as_union": True}
+        assert next(iter(there.query(query, **union))) == next(iter(local.query(query, **union)))
+    blank_nodes = next(iter(local.query(blank, use_default_graph_as_union=True)))
+    assert blank_nodes["n"].value != "0"  # blank nodes were tested
+
+
+def test_a_failed_load_leaves_the_build_in_service(
+    remote: Settings, engine: OxigraphServer
+) -> None:
+    first = build(remote).info
+    before = _graphs(engine)
+    broken = remote.model_copy(update={"store_gsp_url": engine.url + "/no-such-endpoint"})
+    with pytest.raises(StoreWriteError, match="the build in service is unchanged"):
+        build(broken)
+    assert _graphs(engine) == before
+    assert backend_for(remote).current_id() == first.build_id
+
+
+def test_a_new_build_replaces_the_graphs_in_one_update(
+    remote: Settings, engine: OxigraphServer, project: Path
+) -> None:
+    first = build(remote).info
+    (project / "data" / "zz-extra.ttl").write_text(EXTRA, encoding="utf-8")
+    second = build(remote).info
+    assert second.build_id != first.build_id
+    assert second.graphs[f"{'https://w3id.org/wise-kg/graph/'}data"] == (
+        first.graphs["https://w3id.org/wise-kg/graph/data"] + 1
+    )
+    assert backend_for(remote).current_id() == second.build_id
+    assert (
+        _graphs(engine)["https://w3id.org/wise-kg/graph/data"]
+        == second.graphs["https://w3id.org/wise-kg/graph/data"]
+    )
+
+
+@pytest.mark.skipif(not (SHARED / "esco" / "v1.2.0").is_dir(), reason="needs ../shared/esco")
+def test_esco_load_validate_and_release_work_on_the_engine(
+    remote: Settings, engine: OxigraphServer, tmp_path: Path
+) -> None:
+    build(remote)
+    summary = esco.load(remote, SHARED / "esco" / "v1.2.0")
+    assert summary.triples > 100_000
+    assert _graphs(engine)[esco.ESCO_GRAPH] == summary.triples
+    assert validate_project(remote).conforms
+    rebuilt = build(remote).info  # the ESCO graph is carried across a rebuild
+    assert rebuilt.graphs[esco.ESCO_GRAPH] == summary.triples
+    done = release(remote, "1.0.0", tmp_path / "dist")
+    assert (done.folder / "wise-kg.nq").is_file()
+
+
+# --- graceful degradation --------------------------------------------------------------------
+
+
+def test_engine_down_is_503_and_not_ready_then_recovers_without_restart(
+    remote: Settings, engine: OxigraphServer
+) -> None:
+    build(remote)
+    quick = remote.model_copy(update={"reload_seconds": 0.2, "store_retries": 0})
+    with LiveServer(quick) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+        assert http.get("/ready").status_code == 200
+        engine.stop()
+        down = http.get("/sparql", params={"query": AREAS + " LIMIT 1"})
+        assert down.status_code == 503
+        assert "is not answering" in down.text and engine.url in down.text
+        page = http.get("/id/need-area/digital-area", headers={"Accept": "text/turtle"})
+        assert page.status_code == 503
+        ready = http.get("/ready")
+        assert ready.status_code == 503 and "not answering" in ready.json()["error"]
+        assert http.get("/health").status_code == 200  # the process itself is fine
+        engine.start()
+        deadline = time.monotonic() + 10
+        while http.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "did not recover"
+            time.sleep(0.1)
+        again = http.get("/sparql", params={"query": AREAS + " LIMIT 1"})
+        assert again.status_code == 200 and again.json()["results"]["bindings"]
+
+
+def test_a_slow_engine_is_a_503_within_the_time_limit(
+    remote: Settings, engine: OxigraphServer
+) -> None:
+    build(remote)
+    slow = remote.model_copy(update={"query_timeout": 1.5, "query_workers": 1})
+    explosive = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with LiveServer(slow) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+        started = time.monotonic()
+        response = http.get("/sparql", params={"query": explosive})
+        assert response.status_code == 503 and "time limit" in response.text
+        assert time.monotonic() - started < 5
+
+
+def test_an_engine_that_never_answers_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(
+        project_dir=tmp_path,
+        store=f"sparql+http://127.0.0.1:{_free_port()}/query",
+        store_retries=1,
+    )
+    backend = backend_for(settings)
+    assert isinstance(backend, Remote)
+    assert backend.config == RemoteConfig.from_settings(settings)
+    assert backend.config.update_url.endswith("/update")
+    with pytest.raises(Exception, match="is not answering"):
+        backend.current_id()
+
+
+# --- several server processes ----------------------------------------------------------------
+
+
+class Served:
+    """``wise-kg serve --workers 2`` as a subprocess, on a private project."""
+
+    def __init__(self, project: Path, workers: int = 2):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "WISE_KG_RELOAD_SECONDS": "0.3", "WISE_KG_QUERY_WORKERS": "1"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wise_kg.cli",
+                "serve",
+                "--project",
+                str(project),
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(self.url + "/ready").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert self.process.poll() is None and time.monotonic() < deadline, "not serving"
+            time.sleep(0.2)
+
+    def builds_by_process(self, rounds: int = 40) -> dict[int, str]:
+        """The build each process serves, asked on fresh connections until both answered."""
+        seen: dict[int, str] = {}
+        for _ in range(rounds):
+            health = httpx.get(self.url + "/health", headers={"Connection": "close"}).json()
+            seen[health["pid"]] = health["build"]
+        return seen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def served_twice(project: Path, settings: Settings) -> Iterator[Served]:
+    build(settings)
+    server = Served(project)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_two_workers_answer_concurrently(served_twice: Served) -> None:
+    pids: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(pids) < 2:
+        assert time.monotonic() < deadline, f"only {pids} answered"
+        pids |= set(served_twice.builds_by_process(20))
+    assert len(pids) == 2
+    results: list[int] = []
+
+    def ask() -> None:
+        with httpx.Client(base_url=served_twice.url, timeout=30) as http:
+            response = http.get("/sparql", params={"query": AREAS})
+            results.append(response.status_code)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 8
+
+
+def test_every_worker_picks_up_a_new_build_without_dropping_requests(
+    served_twice: Served, settings: Settings, project: Path
+) -> None:
+    before = set(served_twice.builds_by_process().values())
+    assert len(before) == 1
+    failures: list[str] = []
+    answered = 0
+    stop = threading.Event()
+
+    def hammer() -> None:
+        nonlocal answered
+        while not stop.is_set():
+            try:
+                r = httpx.get(
+                    served_twice.url + "/sparql",
+                    params={"query": AREAS},
+                    headers={"Connection": "close"},
+                    timeout=30,
+                )
+                if r.status_code != 200:
+                    failures.append(f"{r.status_code} {r.text[:200]}")
+                answered += 1
+            except httpx.HTTPError as err:
+                failures.append(repr(err))
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        (project / "data" / "zz-extra.ttl").write_text(EXTRA, encoding="utf-8")
+        new = build(settings).info.build_id
+        deadline = time.monotonic() + 30
+        while True:
+            builds = served_twice.builds_by_process()
+            if len(builds) == 2 and set(builds.values()) == {new}:
+                break
+            assert time.monotonic() < deadline, f"workers serve {builds}, not {new}"
+            time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not failures and answered > 10
+    with httpx.Client(base_url=served_twice.url) as http:
+        label = http.get("/sparql", params={"query": 'ASK { ?a ?p "extra label"@en }'}).json()
+    assert label["boolean"] is True

@@ -35,7 +35,7 @@ from .conftest import SHARED, LiveServer, OxigraphServer, _free_port
 WISE = "https://w3id.org/wise-kg/ontology#"
 AREAS = f"SELECT ?a WHERE {{ ?a a <{WISE}NeedArea> }}"
 EXTRA = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-<https://w3id.org/wise-kg/id/need-area/digital-area> skos:altLabel "extra label"@en .
+<https://w3id.org/wise-kg/id/need-area/network-building-area> skos:altLabel "extra label"@en .
 """
 
 
@@ -170,7 +170,7 @@ def test_engine_down_is_503_and_not_ready_then_recovers_without_restart(
         down = http.get("/sparql", params={"query": AREAS + " LIMIT 1"})
         assert down.status_code == 503
         assert "is not answering" in down.text and engine.url in down.text
-        page = http.get("/id/need-area/digital-area", headers={"Accept": "text/turtle"})
+        page = http.get("/id/need-area/network-building-area", headers={"Accept": "text/turtle"})
         assert page.status_code == 503
         ready = http.get("/ready")
         assert ready.status_code == 503 and "not answering" in ready.json()["error"]

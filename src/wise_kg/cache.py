@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Hashable, Sized
 from threading import Lock
+from typing import Generic, TypeVar
+
+#: What is cached: anything with a size (bytes, or a whole response).
+V = TypeVar("V", bound=Sized)
 
 
 def etag(build_id: str, *parts: object) -> str:
@@ -32,17 +37,17 @@ def matches(if_none_match: str | None, tag: str) -> bool:
     return "*" in candidates or tag in candidates
 
 
-class ResultCache:
+class ResultCache(Generic[V]):
     """Least-recently-used answers, bounded by their total size in bytes."""
 
     def __init__(self, max_bytes: int, max_item_bytes: int | None = None):
         self.max_bytes = max_bytes
         self.max_item_bytes = max_item_bytes or max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._size = 0
         self._lock = Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: Hashable) -> V | None:
         """The cached answer for ``key``, marked as recently used."""
         with self._lock:
             body = self._items.get(key)
@@ -50,7 +55,7 @@ class ResultCache:
                 self._items.move_to_end(key)
             return body
 
-    def put(self, key: str, body: bytes) -> None:
+    def put(self, key: Hashable, body: V) -> None:
         """Keep an answer, evicting the least recently used ones past the bound."""
         if len(body) > self.max_item_bytes:
             return

@@ -13,11 +13,15 @@ preferred labels before alternative ones, shorter labels first.
 
 from __future__ import annotations
 
+import bisect
 import difflib
-import re
+import heapq
+import itertools
 import unicodedata
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -53,6 +57,11 @@ class Entry:
     folded: str
 
 
+def rank(entry: Entry) -> tuple[int, int, str, str]:
+    """How good a label is within one kind of match: preferred, short, then by label and IRI."""
+    return KIND_RANK.get(entry.kind, 3), len(entry.folded), entry.label, entry.iri
+
+
 @dataclass(frozen=True)
 class Hit:
     """A search result: the resource, its best label, and the label that matched."""
@@ -65,19 +74,31 @@ class Hit:
 
 
 class LabelIndex:
-    """Labels of every resource, searchable by prefix and substring."""
+    """Labels of every resource, searchable by prefix and substring in a few milliseconds.
+
+    The folded labels are kept in their rank order (kind of label, length, label)
+    as one newline-separated text per language, so each kind of match is found
+    by the C string search, best first, and the search stops as soon as it has
+    enough resources: the cost does not grow with the number of matches.
+    """
 
     def __init__(self, rows: list[tuple[str, str, str | None, str, str]]):
-        self.entries = [
-            Entry(iri, label, lang, kind, type_, fold(label))
-            for iri, label, lang, kind, type_ in rows
-        ]
+        entries = (Entry(i, label, lang, kind, t, fold(label)) for i, label, lang, kind, t in rows)
+        self.entries = sorted(entries, key=rank)
         self.best: dict[str, str] = {}
         self.preferred: dict[tuple[str, str], str] = {}
         for entry in sorted(self.entries, key=lambda e: (KIND_RANK.get(e.kind, 3), e.lang != "en")):
             self.best.setdefault(entry.iri, entry.label)
             if entry.kind == "prefLabel" and entry.lang:
                 self.preferred.setdefault((entry.iri, entry.lang), entry.label)
+        # One text for every language (key None). A language with few labels gets its own
+        # (with the labels that have no language), so that its matches are not searched for
+        # among the others'; key "" has the language-less labels alone.
+        self._texts = {None: _Text(self.entries)}
+        languages = Counter(e.lang or "" for e in self.entries)
+        for lang in {lang for lang, n in languages.items() if n < len(self.entries) / 2} | {""}:
+            self._texts[lang] = _Text([e for e in self.entries if e.lang in (lang, None)])
+        self._languages = frozenset(languages)
 
     @classmethod
     def from_store(cls, store: ox.Store) -> LabelIndex:
@@ -91,38 +112,35 @@ class LabelIndex:
         return cls(rows)
 
     def search(self, query: str, limit: int = 10, lang: str | None = None) -> list[Hit]:
-        """The best matches of ``query``, one per resource (remembered: the index never changes)."""
-        return list(self._search(query, limit, lang))
+        """The best matches of ``query``, one per resource: exact, prefix, word prefix, substring.
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one index per app, kept for the app's life
-    def _search(self, query: str, limit: int, lang: str | None) -> tuple[Hit, ...]:
-        needle = fold(query.strip())
+        With ``lang``, only labels in that language or in none (such as notations).
+        """
+        needle = fold(query.strip()).replace("\n", " ")
         if not needle:
-            return ()
-        word = re.compile(r"(?:^|[\s\-/(])" + re.escape(needle))
-        scored: dict[str, tuple[tuple[int, int, int], Entry]] = {}
-        for entry in self.entries:
-            if lang and entry.lang not in (lang, None):
-                continue
-            text = entry.folded
-            if text == needle:
-                match = 0
-            elif text.startswith(needle):
-                match = 1
-            elif word.search(text):
-                match = 2
-            elif needle in text:
-                match = 3
-            else:
-                continue
-            score = (match, KIND_RANK.get(entry.kind, 3), len(text))
-            if entry.iri not in scored or score < scored[entry.iri][0]:
-                scored[entry.iri] = (score, entry)
-        ranked = sorted(scored.values(), key=lambda item: (item[0], item[1].label))
-        return tuple(
+            return []
+        if lang and lang not in self._languages:
+            lang = ""
+        text = self._texts.get(lang, self._texts[None])
+        found: dict[str, Entry] = {}
+        for matches in (
+            text.exact(needle),
+            text.prefix(needle),
+            text.word(needle),
+            text.inner(needle),
+        ):
+            for entry in matches:
+                if lang is not None and entry.lang not in (lang or None, None):
+                    continue
+                found.setdefault(entry.iri, entry)
+                if len(found) >= limit:
+                    break
+            if len(found) >= limit:
+                break
+        return [
             Hit(e.iri, self.best.get(e.iri, e.label), e.label, e.lang, e.type)
-            for _score, e in ranked[:limit]
-        )
+            for e in found.values()
+        ]
 
     def label_for(self, iri: str, lang: str) -> str | None:
         """The preferred label of a resource in a language, if it has one."""
@@ -133,3 +151,86 @@ class LabelIndex:
         close = difflib.get_close_matches(iri, list(self.best), n=limit, cutoff=0.8)
         types = {e.iri: e.type for e in self.entries}
         return [Hit(c, self.best[c], self.best[c], None, types.get(c, "")) for c in close]
+
+
+#: What may precede a word inside a label (the start of a label is a match by prefix).
+WORD_STARTS = (" ", "\t", "-", "/", "(")
+
+
+#: Up to this many matches are ranked by sorting them; more are found by a scan in rank
+#: order that stops at the limit (with that many, the best ones come early).
+FEW = 2000
+
+
+class _Sorted:
+    """Strings in sorted order with the entry each comes from, for prefix ranges by bisection."""
+
+    def __init__(self, pairs: Iterable[tuple[str, int]]):
+        ordered = sorted(pairs)
+        self.keys = [key for key, _ in ordered]
+        self.ids = array("I", (i for _, i in ordered))
+
+    def starting(self, prefix: str) -> list[int] | None:
+        """The entries (best first) with a string starting with ``prefix``; None if too many."""
+        lo = bisect.bisect_left(self.keys, prefix)
+        hi = bisect.bisect_left(self.keys, prefix + "\U0010ffff", lo)
+        if hi - lo > FEW:
+            return None
+        return sorted(set(self.ids[lo:hi]))
+
+
+class _Text:
+    """Entries in rank order as one text, each folded label on a line of its own."""
+
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        lines = [e.folded.replace("\n", " ") for e in entries]
+        self.text = "".join("\n" + line for line in lines)
+        self.starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+        self.by_label: dict[str, list[Entry]] = {}
+        for entry, line in zip(entries, lines, strict=True):
+            self.by_label.setdefault(line, []).append(entry)
+        self.labels = _Sorted((line, i) for i, line in enumerate(lines))
+        self.words = _Sorted(
+            (line[at + 1 :], i)
+            for i, line in enumerate(lines)
+            for at, char in enumerate(line[:-1])
+            if char in WORD_STARTS
+        )
+
+    def exact(self, needle: str) -> Iterator[Entry]:
+        """Entries whose whole label is ``needle``."""
+        return iter(self.by_label.get(needle, ()))
+
+    def prefix(self, needle: str) -> Iterator[Entry]:
+        """Entries whose label starts with ``needle``, best first."""
+        few = self.labels.starting(needle)
+        if few is not None:
+            return (self.entries[i] for i in few)
+        return self._at(self._finds("\n" + needle))  # many: the first ones are near
+
+    def word(self, needle: str) -> Iterator[Entry]:
+        """Entries with a word (after a space, dash, slash or bracket) starting with ``needle``."""
+        few = self.words.starting(needle)
+        if few is not None:
+            return (self.entries[i] for i in few)
+        return self._at(heapq.merge(*(self._finds(c + needle) for c in WORD_STARTS)))
+
+    def inner(self, needle: str) -> Iterator[Entry]:
+        """Entries with ``needle`` anywhere in the label, best first."""
+        return self._at(self._finds(needle))
+
+    def _finds(self, pattern: str) -> Iterator[int]:
+        at = self.text.find(pattern)
+        while at >= 0:
+            yield at
+            at = self.text.find(pattern, at + 1)
+
+    def _at(self, offsets: Iterator[int]) -> Iterator[Entry]:
+        """The entries the offsets fall in, each once, in order."""
+        last = -1
+        for offset in offsets:
+            index = bisect.bisect_right(self.starts, offset) - 1
+            if index != last and index < len(self.entries):
+                last = index
+                yield self.entries[index]

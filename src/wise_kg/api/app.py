@@ -22,6 +22,7 @@ from wise_kg.api.observability import AccessLog, Metrics, log_requests_to_stdout
 from wise_kg.api.ontology_routes import router as ontology_router
 from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.query_routes import router as query_router
+from wise_kg.api.replay import ReplayMiddleware
 from wise_kg.api.sparql_routes import router as sparql_router
 from wise_kg.backends import backend_for
 from wise_kg.cache import ResultCache
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         backend = backend_for(settings)
         live.install(app, await live.open_snapshot(settings, backend, verify=True))
         app.state.queries = queries.load(settings.source_dir("queries"))
-        app.state.cache = ResultCache(settings.cache_bytes, settings.cache_bytes // 8)
+        app.state.cache = _cache(settings.cache_bytes // 2)
         app.state.dump_folder = Path(tempfile.mkdtemp(prefix="wise-kg-dumps-"))
         refresher = live.Refresher(app, backend)
         refresher.start()
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_credentials=False,
     )
     app.state.metrics = Metrics()
+    app.state.replays = _cache(settings.cache_bytes // 2)
+    app.add_middleware(ReplayMiddleware, cache=app.state.replays, metrics=app.state.metrics)
     app.add_middleware(AccessLog, metrics=app.state.metrics)
     app.add_middleware(RequestGuard)
     app.add_exception_handler(WiseKgError, _error_response)
@@ -79,6 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router)
 
     return app
+
+
+def _cache(max_bytes: int) -> ResultCache:
+    """A bounded cache; no one item may take more than an eighth of it."""
+    return ResultCache(max_bytes, max(max_bytes // 8, 1))
 
 
 async def _error_response(request: Request, exc: Exception) -> PlainTextResponse:

@@ -1,0 +1,109 @@
+"""The fast path: a repeated GET is answered from memory before routing.
+
+Every answer of a build is immutable, so a whole response (status 200, an ETag,
+``Cache-Control: public``) is kept under what made it: the build, the path and
+query string, and the request headers it may vary on (``Accept``,
+``Accept-Language``, ``Host``, whether there is an ``Origin``). The same request
+again is answered with the same bytes — or a 304 for a matching
+``If-None-Match`` — without FastAPI's routing, parameter validation, content
+negotiation or the query workers. It sits inside the access log and the request
+guard, so such requests are still checked, logged and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wise_kg.api.observability import ASGIApp, Message, Metrics, Receive, Scope, Send
+from wise_kg.cache import ResultCache, matches
+
+#: The request headers an answer may depend on (each route's ``Vary``, and the base URL).
+KEYED = (b"accept", b"accept-language", b"host")
+#: Response headers kept with the body and replayed (content-length is recomputed).
+DROPPED = frozenset({b"content-length", b"x-request-id", b"date", b"server"})
+#: Headers a 304 repeats (RFC 9110 §15.4.5).
+NOT_MODIFIED = frozenset({b"etag", b"vary", b"cache-control"})
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One remembered response."""
+
+    etag: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    route: Any
+
+    def __len__(self) -> int:
+        return len(self.body) + sum(len(n) + len(v) for n, v in self.headers)
+
+
+class ReplayMiddleware:
+    """ASGI middleware answering repeated GETs of immutable answers from memory."""
+
+    def __init__(self, app: ASGIApp, cache: ResultCache, metrics: Metrics):
+        self.app, self.cache = app, cache
+        self.hits = metrics.cache.labels("hit")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        state = getattr(scope["app"].state, "build", None)
+        if state is None:  # not serving yet
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        key = (
+            state.build_id,
+            scope["path"],
+            scope["query_string"],
+            *(headers.get(name) for name in KEYED),
+            b"origin" in headers,
+        )
+        found = self.cache.get(key)
+        if found is not None:
+            scope["route"] = found.route
+            self.hits.inc()
+            await _answer(found, headers.get(b"if-none-match"), send)
+            return
+        await self.app(scope, receive, self._recorder(scope, key, send))
+
+    def _recorder(self, scope: Scope, key: tuple[Any, ...], send: Send) -> Send:
+        """A ``send`` that passes the response on and keeps it if it may be replayed."""
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def record(message: Message) -> None:
+            await send(message)
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body" or start.get("status") != 200:
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                self._keep(scope, key, start, b"".join(chunks))
+
+        return record
+
+    def _keep(self, scope: Scope, key: tuple[Any, ...], start: Message, body: bytes) -> None:
+        headers = dict(start.get("headers") or [])
+        etag = headers.get(b"etag")
+        if etag is None or not headers.get(b"cache-control", b"").startswith(b"public"):
+            return  # only answers that say they are one build's immutable answer
+        kept = tuple((n, v) for n, v in start["headers"] if n.lower() not in DROPPED)
+        self.cache.put(key, Replay(etag, kept, body, scope.get("route")))
+
+
+async def _answer(found: Replay, if_none_match: bytes | None, send: Send) -> None:
+    """Send a remembered response, or a 304 when the client already has it."""
+    if matches(if_none_match.decode("latin-1") if if_none_match else None, found.etag.decode()):
+        headers = [(n, v) for n, v in found.headers if n.lower() in NOT_MODIFIED]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    length = (b"content-length", str(len(found.body)).encode())
+    await send({"type": "http.response.start", "status": 200, "headers": [*found.headers, length]})
+    await send({"type": "http.response.body", "body": found.body})

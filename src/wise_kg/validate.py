@@ -23,7 +23,7 @@ from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import RDF, SH, Graph, URIRef
 from rdflib.term import Node
 
-from wise_kg import esco, esco_checks
+from wise_kg import esco, esco_checks, prepared
 from wise_kg.config import Settings
 from wise_kg.entail import with_entailments
 from wise_kg.errors import ShapesError
@@ -98,6 +98,7 @@ def _text(node: Node | None) -> str | None:
 
 def shacl(data: Graph, shapes: Graph, provenance: _Provenance | None = None) -> Report:
     """Run pySHACL over a data graph and turn its report into :class:`Result` rows."""
+    prepared.install()  # SPARQL constraints are parsed once, not once per focus node
     try:
         _conforms, report_graph, _text_report = pyshacl.validate(
             data,

@@ -215,19 +215,18 @@ def search(
         str | None, Query(max_length=12, description="Only labels in this language.")
     ] = None,
 ) -> Response:
-    """Ranked label matches: exact, prefix, word prefix, substring."""
-    state = request.app.state
-    hits = [_hit_view(request, h) for h in state.search.search(q, limit=limit, lang=lang)]
-    if wants_html(request.headers.get("accept"), ()):
-        return HTMLResponse(
-            render_page(
-                request,
-                "search.html",
-                query=q,
-                hits=hits,
-            )
-        )
-    return JSONResponse(hits)
+    """Ranked label matches: exact, prefix, word prefix, substring (one build's answer)."""
+    html = wants_html(request.headers.get("accept"), ())
+
+    def make() -> Response:
+        found = request.app.state.search.search(q, limit=limit, lang=lang)
+        hits = [_hit_view(request, h) for h in found]
+        if html:
+            page = render_page(request, "search.html", query=q, hits=hits)
+            return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
+        return JSONResponse(hits, headers={"Vary": "Accept, Accept-Language"})
+
+    return _cached(request, ("search", q, limit, lang, html, language(request)), make)
 
 
 @router.get("/", summary="Home page", response_class=HTMLResponse)

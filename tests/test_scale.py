@@ -197,6 +197,20 @@ def test_a_slow_engine_is_a_503_within_the_time_limit(
         assert time.monotonic() - started < 5
 
 
+def test_reads_are_retried_with_back_off_until_the_engine_is_back(
+    remote: Settings, engine: OxigraphServer
+) -> None:
+    first = build(remote).info
+    engine.stop()
+    patient = backend_for(remote.model_copy(update={"store_retries": 6}))
+    restart = threading.Timer(0.5, engine.start)
+    restart.start()
+    started = time.monotonic()
+    assert patient.current_id() == first.build_id  # refused at first, then answered
+    restart.join()
+    assert time.monotonic() - started >= 0.5
+
+
 def test_an_engine_that_never_answers_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(
         project_dir=tmp_path,

@@ -76,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from wise_kg.api.app import app_from_environment, create_app
     from wise_kg.api.observability import log_requests_to_stdout
+    from wise_kg.api.protocol import HttpProtocol
 
     settings = _settings(args)
     if not is_current(settings):
@@ -87,13 +88,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"serving on http://{settings.host}:{settings.port}/{workers} "
         "(SPARQL at /sparql, API docs at /docs)"
     )
-    # httptools parses HTTP several times faster than h11; uvloop stays off: its add_reader
+    # httptools (with TCP_NODELAY set on every connection); uvloop stays off: its add_reader
     # broke the query workers' pipes under a browser's requests (reproduced, 2 runs of 3).
     options = {
         "host": settings.host,
         "port": settings.port,
         "log_level": "info",
-        "http": "httptools",
+        "http": HttpProtocol,
         "loop": "asyncio",
     }
     if args.workers > 1:  # the processes read their settings from the environment

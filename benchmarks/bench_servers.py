@@ -84,6 +84,18 @@ RESOURCES = f"""SELECT DISTINCT ?s WHERE {{
   ?s <{SKOS}prefLabel> ?l FILTER(STRSTARTS(STR(?s), "https://w3id.org/wise-kg/id/"))
 }} ORDER BY ?s LIMIT 200"""
 
+#: Autocomplete as people type it: every prefix of some words, in English and in Italian
+#: (``lang=it``), and a few that match nothing; wrk rotates over them.
+SEARCH_WORDS = ("placement", "management", "digital", "network", "tutor", "ict", "s1.8")
+SEARCH_WORDS_IT = ("lavoro", "inserimento", "competenze", "zzzz")
+SEARCHES = [
+    f"/search?q={word[:n]}{lang}"
+    for word in (*SEARCH_WORDS, *SEARCH_WORDS_IT)
+    for n in range(1, len(word) + 1)
+    for lang in ("", "&lang=it")
+]
+JSON = "application/json"
+
 #: wrk script: rotate over the paths; optionally make every request's query text new;
 #: print a JSON summary (latencies in microseconds) when done.
 LUA = """
@@ -439,22 +451,12 @@ def run_query(server: Server, query: Query, args, work: Path) -> dict:
 def extras(args, data: dict, servers: list[Server], work: Path) -> dict:
     """/search p99, cold start, validate time, ESCO load time and memory."""
     out: dict[str, object] = {}
-    wise = next((s for s in servers if s.name == "wise-kg"), None)
-    if wise is not None:
+    for wise in (s for s in servers if s.name in ("wise-kg", "wise-kg-nocache")):
         runs = []
         for _ in range(args.rounds):
-            runs.append(
-                wrk(
-                    wise.url,
-                    ["/search?q=plac"],
-                    unique=False,
-                    args=args,
-                    accept="application/json",
-                    work=work,
-                )
-            )
+            runs.append(wrk(wise.url, SEARCHES, unique=False, args=args, accept=JSON, work=work))
             wait_idle(wise.process)
-        out["search"] = runs
+        out["search" if wise.name == "wise-kg" else "search-nocache"] = runs
     cold, validate = [], []
     procs = Processes(work / "logs")
     try:
@@ -639,12 +641,14 @@ def targets(results: dict, extra: dict, ratio) -> list[str]:
                 out.append(
                     f"| `{q}` ≥ {goal}× rdflib-endpoint ({server}) | {r:.1f}× | {mark(r >= goal)} |"
                 )
-    if extra.get("search"):
-        p = med([r["p99_ms"] for r in extra["search"]])
-        v = med([r["rps"] for r in extra["search"]])
-        out.append(
-            f"| /search?q=plac p99 ≤ 5 ms | p99 {p:.1f} ms ({v:,.0f} req/s) | {mark(p <= 5)} |"
-        )
+    for key, name in (("search", "wise-kg"), ("search-nocache", "wise-kg-nocache")):
+        if extra.get(key):
+            p = med([r["p99_ms"] for r in extra[key]])
+            v = med([r["rps"] for r in extra[key]])
+            out.append(
+                f"| /search p99 ≤ 5 ms ({len(SEARCHES)} prefixes, en and it; {name}) "
+                f"| p99 {p:.1f} ms ({v:,.0f} req/s) | {mark(p <= 5)} |"
+            )
     if extra.get("cold_start_s"):
         c = extra["cold_start_s"]
         out.append(
@@ -668,6 +672,15 @@ def targets(results: dict, extra: dict, ratio) -> list[str]:
 
 
 # --------------------------------------------------------------------------- main
+
+
+def finish(procs: Processes, work: Path, *, keep: bool) -> None:
+    """Stop every process started, then remove the work folder (unless asked to keep it)."""
+    procs.stop_all()
+    if keep:
+        print(f"work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -764,11 +777,7 @@ def main() -> None:
         args.out.with_suffix(".json").write_text(json.dumps(raw, indent=1, default=str))
         print(text)
     finally:
-        procs.stop_all()
-        if args.keep:
-            print(f"work folder kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        finish(procs, work, keep=args.keep)
 
 
 if __name__ == "__main__":

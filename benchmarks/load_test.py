@@ -135,20 +135,25 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[rank]
 
 
-def tree_rss(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (workers), in bytes."""
+def tree_sum(root_pid: int, measure: Callable[[psutil.Process], float]) -> float:
+    """A measure summed over a process and all its descendants (a vanished one counts 0)."""
     try:
         root = psutil.Process(root_pid)
         processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return 0.0
+    total = 0.0
     for process in processes:
         try:
-            total += process.memory_info().rss
+            total += measure(process)
         except psutil.NoSuchProcess:
             continue
     return total
+
+
+def tree_rss(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (workers), in bytes."""
+    return int(tree_sum(root_pid, lambda process: process.memory_info().rss))
 
 
 class _Targets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import httpx
 import pytest
@@ -89,7 +90,15 @@ def test_replays_are_logged_and_counted(
     client.get("/sparql", params=params)
     with caplog.at_level(logging.INFO, logger="wise_kg.access"):
         replayed = client.get("/sparql", params=params, headers={"X-Request-ID": "replay-1"})
+        deadline = time.monotonic() + 5  # the line is written once the response is sent
+        while not (lines := _logged(caplog, "replay-1")) and time.monotonic() < deadline:
+            time.sleep(0.02)
     assert replayed.headers["x-request-id"] == "replay-1"
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "wise_kg.access"]
-    line = next(x for x in lines if x["request_id"] == "replay-1")
+    line = lines[0]
     assert line["status"] == 200 and line["route"] == "/sparql"
+
+
+def _logged(caplog: pytest.LogCaptureFixture, request_id: str) -> list[dict]:
+    """The access-log lines of one request."""
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "wise_kg.access"]
+    return [line for line in lines if line["request_id"] == request_id]

@@ -181,7 +181,7 @@ def not_found(request: Request, iri: str) -> Response:
     if wants_html(request.headers.get("accept"), LD_FORMATS):
         words = iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
         found = state.search.similar(iri) or state.search.search(words, limit=5)
-        hits = [_hit_view(request, h) for h in found]
+        hits = _hit_views(request, found)
         page = render_page(
             request,
             "not_found.html",
@@ -193,21 +193,24 @@ def not_found(request: Request, iri: str) -> Response:
     raise NotFound(f"No resource has the IRI {iri}. Try /search?q=… or the SPARQL endpoint.")
 
 
-def _hit_view(request: Request, hit) -> dict[str, str | None]:
-    url, _external = _linker(request).url(hit.iri)
-    label = request.app.state.search.label_for(hit.iri, language(request)) or hit.label
-    return {
-        "iri": hit.iri,
-        "url": url,
-        "label": label,
-        "matched": hit.matched,
-        "lang": hit.lang,
-        "kind": hit.type,
-    }
+def _hit_views(request: Request, hits: list) -> list[dict[str, str | None]]:
+    """Search hits as shown: a link on this site and the label in the request's language."""
+    linker, lang, index = _linker(request), language(request), request.app.state.search
+    return [
+        {
+            "iri": hit.iri,
+            "url": linker.url(hit.iri)[0],
+            "label": index.label_for(hit.iri, lang) or hit.label,
+            "matched": hit.matched,
+            "lang": hit.lang,
+            "kind": hit.type,
+        }
+        for hit in hits
+    ]
 
 
 @router.get("/search", summary="Search labels in every language (autocomplete)")
-def search(
+async def search(
     request: Request,
     q: Annotated[str, Query(description="Text to look for in labels.", max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -220,7 +223,7 @@ def search(
 
     def make() -> Response:
         found = request.app.state.search.search(q, limit=limit, lang=lang)
-        hits = [_hit_view(request, h) for h in found]
+        hits = _hit_views(request, found)
         if html:
             page = render_page(request, "search.html", query=q, hits=hits)
             return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})

@@ -25,6 +25,7 @@ from wise_kg.backends import Backend
 from wise_kg.config import Settings
 from wise_kg.errors import WiseKgError
 from wise_kg.pool import QueryPool
+from wise_kg.remote import RemoteStore
 from wise_kg.search import LabelIndex
 from wise_kg.store import BuildInfo
 
@@ -119,17 +120,20 @@ class Refresher:
         except WiseKgError as err:
             state.store_error = f"build {build_id} could not be opened: {err}"
             return
-        old = state.pool
+        old_pool, old_store = state.pool, state.store
         install(self.app, snapshot)
         LOG.info("now serving build %s", snapshot.build.build_id)
-        self._retire(old)
+        self._retire(old_pool, old_store)
 
-    def _retire(self, pool: QueryPool) -> None:
-        """Stop a replaced pool's workers once any query they hold has hit the time limit."""
+    def _retire(self, pool: QueryPool, store: Any) -> None:
+        """Stop a replaced build's workers (and close its connections to a remote engine)
+        once any request still using them has hit the time limit."""
         self._retired.add(pool)
 
         def stop() -> None:
             pool.close()
+            if isinstance(store, RemoteStore):
+                store.close()
             self._retired.discard(pool)
 
         asyncio.get_running_loop().call_later(self.settings.query_timeout + 1, stop)

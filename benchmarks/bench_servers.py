@@ -58,6 +58,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote
 
+import load_test
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -514,14 +515,7 @@ def versions() -> dict[str, str]:
 
 
 def machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = load_test.cpu_model()
     mem = psutil.virtual_memory().total / 2**30
     return f"{os.cpu_count()} CPUs ({model}), {mem:.0f} GiB RAM, {platform.platform()}"
 

@@ -331,15 +331,19 @@ def start_server(project: Path, port: int, timeout: float, workers: int, log: Pa
     raise RuntimeError("the server did not start within 60 s")
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo), or what the platform says."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or platform.machine()
+
+
+def _machine() -> str:
+    cpu = cpu_model()
     memory = psutil.virtual_memory().total / 2**30
     return (
         f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "

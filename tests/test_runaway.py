@@ -1,10 +1,11 @@
-"""Runaway queries (item 2): each is stopped at the time limit, its worker killed and replaced.
+"""Runaway queries (item 2): each is stopped, its worker killed and replaced.
 
 Cartesian products, unbounded property paths, a huge GROUP_CONCAT, deeply nested
-OPTIONALs and subqueries: each answers 503 with a message within the limit plus
-one second, while a second client keeps getting answers; afterwards the pool has
-its full number of live workers and the killed worker's process (and so its
-memory) is gone. ``test_protocol.py`` shows the basic case; here every shape.
+OPTIONALs and subqueries: each is stopped at the time limit (503) or by a cap
+(400: the rows, bytes or memory one answer may take) within the limit plus one
+second, with a message, while a second client keeps getting answers; afterwards
+the pool has its full number of live workers and the killed worker's process (and
+so its memory) is gone. ``test_protocol.py`` shows the basic case; here every shape.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ RUNAWAYS = {
     "cartesian product, CONSTRUCT": (
         "CONSTRUCT { ?a ?e ?i } WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 100000000"
     ),
-    "unbounded property path": ("SELECT (COUNT(*) AS ?n) WHERE { ?a (<urn:x:p>|!<urn:x:p>)* ?b }"),
+    "unbounded property path": (
+        "SELECT (COUNT(*) AS ?n) WHERE "
+        "{ ?a (<urn:x:p>|!<urn:x:p>)* ?b . ?b (<urn:x:p>|!<urn:x:p>)* ?c }"
+    ),
     "nested star paths": (
         "SELECT (COUNT(*) AS ?n) WHERE { ?a ((!<urn:x:p>)*/(^!<urn:x:p>)*)* ?b }"
     ),
@@ -133,18 +137,26 @@ def test_runaway_is_stopped_and_its_worker_replaced(strict: LiveServer, name: st
                 peak[pid] = max(peak[pid], _rss(pid))
             time.sleep(0.05)
     thread.join()
-    assert answered >= 5
-    assert outcome["status"] == 503, outcome
-    assert "time limit" in str(outcome["text"]) and "Traceback" not in str(outcome["text"])
-    assert LIMIT - 0.05 <= float(outcome["seconds"]) <= LIMIT + 1.0, outcome["seconds"]
+    seconds = float(outcome["seconds"])  # type: ignore[arg-type]
+    assert answered >= 5 or seconds < 1.0, (answered, seconds)
+    assert "Traceback" not in str(outcome["text"])
+    if outcome["status"] == 503:  # stopped at the time limit
+        assert "time limit" in str(outcome["text"])
+        assert LIMIT - 0.05 <= seconds <= LIMIT + 1.0, seconds
+    else:  # or by a cap on what one answer may take
+        assert outcome["status"] == 400, outcome
+        assert "limit" in str(outcome["text"]) and seconds <= LIMIT + 1.0, outcome
 
     after = _whole_again(strict)
     assert len(after) == WORKERS and all(after.values()), after
     killed = set(before) - set(after)
-    assert len(killed) == 1, (before, after)
-    (pid,) = killed
-    assert not psutil.pid_exists(pid)  # killed and reaped: its memory is returned
-    assert peak[pid] > 0
+    if outcome["status"] == 503 or "memory" in str(outcome["text"]):
+        assert len(killed) == 1, (before, after)
+        (pid,) = killed
+        assert not psutil.pid_exists(pid)  # killed and reaped: its memory is returned
+        assert peak[pid] > 0
+    else:  # refused by the row or byte cap: the worker stopped the query itself
+        assert not killed, (before, after)
     with httpx.Client(base_url=strict.url, timeout=30) as http:  # and others still answer
         for j in range(WORKERS * 2):
             response = http.get("/sparql", params={"query": _cheap(10_000 + j)})
@@ -170,7 +182,7 @@ def test_two_runaways_at_once_then_service_resumes(strict: LiveServer) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert [status for status, _ in results] == [503, 503]
+    assert all(status in (400, 503) for status, _ in results), results
     assert all(seconds <= LIMIT + 1.0 for _, seconds in results), results
     after = _whole_again(strict)
     assert len(after) == WORKERS and all(after.values()) and not before & set(after)
@@ -192,12 +204,13 @@ def test_two_runaways_at_once_then_service_resumes(strict: LiveServer) -> None:
     ],
     ids=["braces-40", "parentheses-60", "optionals-50", "subqueries-50", "flat-1000-triples"],
 )
-def test_deeply_nested_query_is_refused_not_a_server_error(strict: LiveServer, query: str) -> None:
+def test_deeply_nested_query_is_never_a_server_error(strict: LiveServer, query: str) -> None:
+    """Answered, stopped or refused: the engine reads these itself now (no rdflib first)."""
     with httpx.Client(base_url=strict.url, timeout=30) as http:
         response = http.post(
             "/sparql", content=query, headers={"Content-Type": "application/sparql-query"}
         )
-    assert response.status_code in (400, 503), response.status_code
+    assert response.status_code in (200, 400, 503), response.status_code
     assert response.text.strip() and "Traceback" not in response.text
 
 

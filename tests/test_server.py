@@ -101,7 +101,7 @@ def test_protocol_errors(client: httpx.Client) -> None:
 def test_row_limit_is_explicit(client: httpx.Client, server) -> None:
     limit = server.settings.result_limit
     response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }"})
-    assert response.status_code == 413 and str(limit) in response.text
+    assert response.status_code == 400 and f"{limit:,} rows" in response.text
 
 
 def test_health_and_openapi(client: httpx.Client) -> None:

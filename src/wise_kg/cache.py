@@ -25,7 +25,7 @@ def etag(build_id: str, *parts: object) -> str:
     """A strong ETag for an answer of one build to one request."""
     digest = hashlib.sha256(build_id.encode())
     for part in parts:
-        digest.update(b"\x00" + repr(part).encode())
+        digest.update(b"\x00" + (part if isinstance(part, bytes) else repr(part).encode()))
     return '"' + digest.hexdigest()[:32] + '"'
 
 

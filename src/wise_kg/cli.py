@@ -22,7 +22,8 @@ from wise_kg.errors import ValidationFailed, WiseKgError
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 from wise_kg.report import RENDERERS, as_text
 from wise_kg.sources import load_sources
-from wise_kg.sparql import answer, inspect
+from wise_kg.sparql.admission import inspect
+from wise_kg.sparql.local import answer
 from wise_kg.validate import Report, validate_project
 
 
@@ -96,6 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": "info",
         "http": HttpProtocol,
         "loop": "asyncio",
+        "proxy_headers": False,  # X-Forwarded-* are not trusted from anyone by default
     }
     if args.workers > 1:  # the processes read their settings from the environment
         os.environ.update(_environment(settings))

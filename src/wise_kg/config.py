@@ -38,8 +38,32 @@ class Settings(BaseSettings):
     )
     result_limit: int = Field(default=10_000, gt=0, description="Most rows a query may return.")
     max_body_bytes: int = Field(default=1_000_000, gt=0, description="Largest request body.")
-    query_timeout: float = Field(default=10.0, gt=0, description="Seconds a query may run.")
+    answer_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="Most bytes one query answer may take."
+    )
+    query_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a query request may take in all: reading, waiting, running, sending.",
+    )
     query_workers: int = Field(default=2, gt=0, description="Processes evaluating queries.")
+    query_memory_mb: int = Field(
+        default=768, gt=0, description="MiB of memory one query may use in its worker."
+    )
+    query_queue_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a query may wait for a busy worker before a 503 with Retry-After.",
+    )
+    query_queue_size: int = Field(
+        default=16, ge=0, description="Most queries waiting for a worker at once (more: 503)."
+    )
+    worker_memory_copy_quads: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="Each query worker copies a build of at most this many quads into memory "
+        "(faster queries, about 250 bytes a quad per worker); 0: never.",
+    )
     cache_bytes: int = Field(
         default=64 * 1024 * 1024, ge=0, description="Memory for cached answers (0: no cache)."
     )

@@ -99,10 +99,35 @@ class QueryFailed(WiseKgError):
 
 
 class ResultTooLarge(WiseKgError):
-    """A query's answer is over the row limit; nothing is truncated silently."""
+    """A query's answer is over the row or byte cap; nothing is truncated silently.
 
-    http_status = 413
+    400, not 413 (which is about the request): SPARQLWrapper shows a 400's message to
+    its user, where any other 4xx reaches them as a bare status line.
+    """
+
+    http_status = 400
     exit_code = 2
+
+
+class QueryOverMemory(WiseKgError):
+    """A query needed more memory than a worker may use; the worker was replaced."""
+
+    http_status = 400
+    exit_code = 2
+
+
+class ServerBusy(WiseKgError):
+    """Every query worker is busy and the queue is full: try again shortly."""
+
+    http_status = 503
+    exit_code = 2
+    retry_after = 1
+
+
+class ClientGone(WiseKgError):
+    """The client left before its answer was ready; its query was stopped."""
+
+    http_status = 499
 
 
 class NotAcceptable(WiseKgError):
@@ -110,8 +135,13 @@ class NotAcceptable(WiseKgError):
 
     http_status = 406
 
-    def __init__(self, offered: list[str]):
+    def __init__(self, offered: list[str], form: str | None = None):
         self.offered = offered
         super().__init__(
-            "None of the requested media types is offered. Offered: " + ", ".join(offered)
+            (
+                f"That format does not fit a {form} query, which is answered in: "
+                if form
+                else "None of the requested media types is offered. Offered: "
+            )
+            + ", ".join(offered)
         )

@@ -11,6 +11,7 @@ Every route and command that reads or writes a format goes through here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mimeparse
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -77,6 +78,10 @@ def offered(formats: tuple[Format, ...]) -> list[str]:
     return [f.media_type for f in formats]
 
 
+#: Accept headers up to this length have their outcome remembered (clients send few kinds).
+MEMO_ACCEPT = 256
+
+
 def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format:
     """Pick the best format for an Accept header, honouring q-values.
 
@@ -85,6 +90,17 @@ def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format:
     """
     if not accept or not accept.strip():
         return formats[0]
+    if len(accept) <= MEMO_ACCEPT:
+        return _remembered(accept, formats)
+    return _negotiate(accept, formats)
+
+
+@lru_cache(maxsize=512)
+def _remembered(accept: str, formats: tuple[Format, ...]) -> Format:
+    return _negotiate(accept, formats)
+
+
+def _negotiate(accept: str, formats: tuple[Format, ...]) -> Format:
     # Canonical types first so that ties go to them; aliases after.
     candidates = [f.media_type for f in formats] + [
         a for f in formats for a in f.aliases if "/" in a

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from wise_kg.errors import QuerySyntaxError, WiseKgError
+from wise_kg.sparql.evaluate import term
 
 PARAM = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9_]*?)_(iri|integer|decimal|string|[a-z]{2})\b")
 NAME = re.compile(r"^[a-z0-9_]+$")
@@ -122,6 +123,10 @@ def _checked(param: Param, value: str) -> str:
     }.get(param.kind, lambda v: True)
     if not ok(value):
         raise BadParameter(f"'{param.name}' must be an absolute {param.kind}, not {value!r}.")
+    try:  # the engine's own check of the term, here rather than in a worker
+        term(param.kind, value)
+    except ValueError as err:
+        raise BadParameter(f"'{param.name}' is not a valid {param.kind}: {err}") from None
     return value
 
 

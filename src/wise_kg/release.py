@@ -46,7 +46,8 @@ from wise_kg.formats import GRAPH_FORMATS, Format, by_name
 from wise_kg.results import Result
 from wise_kg.service import describe as describe_service
 from wise_kg.sources import load_sources, quads, to_rdflib
-from wise_kg.sparql import answer, inspect
+from wise_kg.sparql.admission import inspect
+from wise_kg.sparql.local import answer
 from wise_kg.validate import Report, shacl, validate_files
 from wise_kg.void import PUBLISHED_GRAPHS, describe_dataset
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import time
 import weakref
 from collections import defaultdict
@@ -27,6 +28,7 @@ from tqdm import tqdm
 
 from wise_kg.config import GRAPH_BASE, Settings
 from wise_kg.errors import QuerySyntaxError, StoreNotBuilt, StoreUnavailable, StoreWriteError
+from wise_kg.sparql.evaluate import syntax_message
 from wise_kg.store import BuildInfo, new_build_id
 
 #: The graph holding the manifest of the build in service.
@@ -129,10 +131,9 @@ class RemoteStore:
             form += _dataset(default_graph, named_graphs)
         elif use_default_graph_as_union and not self.config.engine_union:
             form += _dataset(self.config.graphs, self.config.graphs)
-        if base_iri:  # the protocol has no base parameter: the query states it
-            query = f"BASE <{base_iri}>\n{query}"
-            form[0] = ("query", query)
-        return _answer(self._open(form))
+        if base_iri:  # the protocol has no base parameter: the query states it, on its own line
+            form[0] = ("query", f"BASE <{base_iri}>\n{query}")
+        return _answer(self._open(form, lines_added=1 if base_iri else 0))
 
     def quads_for_pattern(
         self, subject: Any, predicate: Any, object: Any, graph_name: Any = None
@@ -213,15 +214,22 @@ class RemoteStore:
 
     # --- HTTP -----------------------------------------------------------------------------
 
-    def _open(self, form: list[tuple[str, str]], accept: str = ACCEPT) -> httpx.Response:
-        """POST a query (retried on connection errors and 502/503/504); the answer streams."""
+    def _open(
+        self, form: list[tuple[str, str]], accept: str = ACCEPT, *, lines_added: int = 0
+    ) -> httpx.Response:
+        """POST a query (retried on connection errors and 502/503/504); the answer streams.
+
+        ``lines_added``: lines put before the user's query, taken off the line numbers
+        of the engine's syntax errors so that they point into the query as sent.
+        """
         request = self._http.build_request("POST", self.config.query_url, **_form(form, accept))
         response = self._with_retries(lambda: self._http.send(request, stream=True), True)
         if not response.is_success:
             response.read()
             response.close()
         if response.status_code == 400:
-            raise QuerySyntaxError(f"The SPARQL engine refused the query: {_reason(response)}")
+            reason = _LINE.sub(lambda m: f"{m[1]}{int(m[2]) - lines_added}:", _reason(response))
+            raise QuerySyntaxError(syntax_message(reason))
         _check(response, "query")
         return response
 
@@ -367,6 +375,10 @@ def _dataset(default: Iterable[Any], named: Iterable[Any]) -> list[tuple[str, st
     ]
 
 
+#: A position in an engine's syntax error (``at 2:25:``), its line to be shifted.
+_LINE = re.compile(r"(\bat )(\d+):(?=\d)")
+
+
 def _iri(graph: ox.NamedNode | str) -> str:
     return graph.value if isinstance(graph, ox.NamedNode) else graph
 
@@ -386,22 +398,14 @@ def _answer(response: httpx.Response) -> Any:
     if rdf_format is None:
         response.close()
         raise StoreUnavailable(f"The SPARQL engine answered in an unknown format: {media_type!r}")
+    return _triples(reader, rdf_format)
+
+
+def _triples(reader: io.BufferedReader, rdf_format: ox.RdfFormat) -> Iterator[ox.Triple]:
+    """A graph answer's triples as they arrive; a reader that stops early stops the download."""
     with reader:
-        return Triples(q.triple for q in ox.parse(reader, format=rdf_format))
-
-
-class Triples:
-    """A graph answer read from the engine, with the ``serialize`` of the embedded store's."""
-
-    def __init__(self, triples: Iterable[ox.Triple]):
-        self._triples = list(triples)
-
-    def __iter__(self) -> Iterator[ox.Triple]:
-        return iter(self._triples)
-
-    def serialize(self, output: Any = None, format: Any = None) -> bytes | None:
-        """Write the triples in ``format`` (to ``output``, or returned as bytes)."""
-        return ox.serialize(self._triples, output, format=format)
+        for quad in ox.parse(reader, format=rdf_format):
+            yield quad.triple
 
 
 class _StreamReader(io.RawIOBase):

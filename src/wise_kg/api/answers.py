@@ -1,16 +1,20 @@
-"""Answering a checked query over HTTP: format, dataset, ETag, cache, worker."""
+"""Answering an admitted query over HTTP: format, dataset, ETag, cache, worker, stream."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import AsyncIterator
 
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 
 from wise_kg.cache import etag, matches
 from wise_kg.errors import QuerySyntaxError
-from wise_kg.pool import Job
 from wise_kg.queries import Binding
-from wise_kg.sparql import QueryInfo, choose_format, dataset_for, needs_count
+from wise_kg.sparql.admission import QueryInfo, choose_format, dataset_for
+from wise_kg.sparql.evaluate import Limits
+from wise_kg.sparql.pool import Answer, Job
 
 
 def single(params: dict[str, list[str]], name: str) -> str | None:
@@ -21,6 +25,18 @@ def single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def deadline_of(request: Request) -> float:
+    """When the request's time runs out (``time.monotonic()``), counted from its arrival."""
+    started = request.scope.setdefault("wise_kg.started", time.monotonic())
+    return started + request.app.state.settings.query_timeout
+
+
+async def client_gone(request: Request) -> None:
+    """Return once the client has closed its connection (its body was read already)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 async def respond(
     request: Request,
     query: str,
@@ -29,6 +45,7 @@ async def respond(
     bindings: tuple[Binding, ...] = (),
 ) -> Response:
     """Pick the format and dataset, then answer from the cache or a worker."""
+    deadline = deadline_of(request)
     state = request.app.state
     settings = state.settings
     params = params if params is not None else {"format": request.query_params.getlist("format")}
@@ -40,17 +57,29 @@ async def respond(
         params.get("named-graph-uri", []),
         union_default_graph=settings.union_default_graph,
     )
-    limit = settings.result_limit
-    base = str(request.url_for("sparql_get"))
-    job = Job(query, fmt.name, limit, needs_count(info, limit), dataset, bindings, base)
-    tag = etag(state.build.build_id, job)
+    limits = Limits(settings.result_limit, settings.answer_bytes)
+    base = str(request.base_url) + "sparql"
+    job = Job(query, info.form, fmt.name, limits, dataset, bindings, base)
+    tag = etag(state.build.build_id, job.encoded)
     headers = {"Vary": "Accept", "ETag": tag, "Cache-Control": "public, no-cache"}
     if matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
     request.state.query_hash = hashlib.sha256(query.encode()).hexdigest()[:16]
     body = state.cache.get(tag)
     state.metrics.cache.labels("hit" if body is not None else "miss").inc()
-    if body is None:
-        body = await state.pool.run(job)
-        state.cache.put(tag, body)
-    return Response(body, media_type=fmt.content_type, headers=headers)
+    if body is not None:
+        return Response(body, media_type=fmt.content_type, headers=headers)
+    answer = await state.pool.run(job, deadline=deadline, gone=lambda: client_gone(request))
+    if answer.rest is None:
+        state.cache.put(tag, answer.first)
+        return Response(answer.first, media_type=fmt.content_type, headers=headers)
+    headers["Content-Length"] = str(answer.length)
+    return StreamingResponse(_chunks(answer), media_type=fmt.content_type, headers=headers)
+
+
+async def _chunks(answer: Answer) -> AsyncIterator[bytes]:
+    """A long answer as it comes from the worker: never held whole here."""
+    yield answer.first
+    assert answer.rest is not None
+    async for chunk in answer.rest:
+        yield chunk

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
 
 from wise_kg import __version__, queries
@@ -18,16 +19,17 @@ from wise_kg.api.catalog_routes import router as catalog_router
 from wise_kg.api.data_routes import router as data_router
 from wise_kg.api.guards import RequestGuard
 from wise_kg.api.ld_routes import router as ld_router
+from wise_kg.api.middleware.queries import QueryFastPath
 from wise_kg.api.observability import AccessLog, Metrics, log_requests_to_stdout
 from wise_kg.api.ontology_routes import router as ontology_router
 from wise_kg.api.ops_routes import router as ops_router
-from wise_kg.api.query_routes import router as query_router
 from wise_kg.api.replay import ReplayMiddleware
-from wise_kg.api.sparql_routes import router as sparql_router
+from wise_kg.api.routes import sparql
+from wise_kg.api.routes.queries import router as query_router
 from wise_kg.backends import backend_for
 from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
-from wise_kg.errors import NotAcceptable, StoreUnavailable, WiseKgError
+from wise_kg.errors import NotAcceptable, ServerBusy, StoreUnavailable, WiseKgError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="The WISE capacity-building knowledge graph: SPARQL 1.1 and Linked Data.",
         lifespan=lifespan,
+        # Our own metrics and access log; FastAPI's OpenTelemetry would cost every request
+        # a check of the environment, and could be configured to export to another host.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
     app.state.settings = settings
     app.state.yasgui = yasgui.assets_dir(settings.project_dir)
@@ -67,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag"],
         allow_credentials=False,
     )
+    query_route = sparql.route()
+    app.router.routes.append(query_route)
+    app.add_middleware(QueryFastPath, route=query_route, on_error=_error_response)
     app.state.metrics = Metrics()
     app.state.replays = _cache(settings.cache_bytes // 2)
     app.add_middleware(ReplayMiddleware, cache=app.state.replays, metrics=app.state.metrics)
@@ -74,14 +82,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)
     app.add_exception_handler(WiseKgError, _error_response)
     app.include_router(ops_router)
-    app.include_router(sparql_router)
     app.include_router(query_router)
     app.include_router(ld_router)
     app.include_router(ontology_router)
     app.include_router(data_router)
     app.include_router(catalog_router)
 
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, object]:
+    """FastAPI's OpenAPI description, with the ``/sparql`` endpoint it cannot see."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            routes=app.routes,
+        )
+        schema["paths"] = {"/sparql": sparql.OPENAPI, **schema.get("paths", {})}
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _cache(max_bytes: int) -> ResultCache:
@@ -95,7 +117,9 @@ async def _error_response(request: Request, exc: Exception) -> PlainTextResponse
     request.app.state.metrics.errors.labels(type(exc).__name__).inc()
     if isinstance(exc, StoreUnavailable):  # not ready until the engine answers again
         request.app.state.store_error = str(exc)
-    headers = {"Vary": "Accept"} if isinstance(exc, NotAcceptable) else None
+    headers = {"Vary": "Accept"} if isinstance(exc, NotAcceptable) else {}
+    if isinstance(exc, ServerBusy):
+        headers["Retry-After"] = str(exc.retry_after)
     return PlainTextResponse(str(exc) + "\n", status_code=exc.http_status, headers=headers)
 
 

@@ -3,6 +3,8 @@ smuggling's raw material) and oversize headers, whichever HTTP parser uvicorn us
 
 from __future__ import annotations
 
+import time
+
 from wise_kg.api.observability import ASGIApp, Receive, Scope, Send
 
 #: Most bytes of request headers (names and values) accepted; more is a 431.
@@ -24,6 +26,7 @@ class RequestGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            scope["wise_kg.started"] = time.monotonic()  # each request's deadline counts from here
             headers = scope.get("headers") or []
             names = [name.lower() for name, _value in headers]
             size = sum(len(name) + len(value) for name, value in headers)

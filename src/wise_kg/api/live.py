@@ -24,9 +24,9 @@ from wise_kg.api import site
 from wise_kg.backends import Backend
 from wise_kg.config import Settings
 from wise_kg.errors import WiseKgError
-from wise_kg.pool import QueryPool
 from wise_kg.remote import RemoteStore
 from wise_kg.search import LabelIndex
+from wise_kg.sparql.pool import QueryPool, WorkerSettings
 from wise_kg.store import BuildInfo
 
 LOG = logging.getLogger("wise_kg.live")
@@ -65,8 +65,16 @@ async def open_snapshot(settings: Settings, backend: Backend, *, verify: bool) -
     store, info, graphs, names, index, schemes = await asyncio.to_thread(
         _read, settings, backend, verify
     )
-    pool = QueryPool(backend.worker_spec(info), settings.query_workers, settings.query_timeout)
+    pool = QueryPool(
+        backend.worker_spec(info),
+        settings.query_workers,
+        WorkerSettings(settings.query_memory_mb * 2**20, settings.worker_memory_copy_quads),
+        queue_seconds=settings.query_queue_seconds,
+        queue_size=settings.query_queue_size,
+    )
     await pool.start()
+    if pool.confinement is not None:
+        LOG.warning("query workers are not kept off the network: %s", pool.confinement)
     return Snapshot(store, info, graphs, names, index, schemes, pool)
 
 

@@ -34,7 +34,15 @@ def ready(request: Request) -> Response:
     workers = state.pool.alive()
     error = state.store_error
     ok = error is None and workers == state.settings.query_workers
-    body = {"ready": ok, "build": state.build.build_id, "workers": workers, "error": error}
+    body = {
+        "ready": ok,
+        "build": state.build.build_id,
+        "workers": workers,
+        "error": error,
+        # whether the query workers are kept off the network, and if not, why
+        "sandbox": state.pool.confinement or "query workers cannot open network sockets",
+        "sandboxed": state.pool.confinement is None,
+    }
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

@@ -12,7 +12,7 @@ guard, so such requests are still checked, logged and counted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wise_kg.api.observability import ASGIApp, Message, Metrics, Receive, Scope, Send
@@ -34,9 +34,14 @@ class Replay:
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
     route: Any
+    size: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        size = len(self.body) + sum(len(n) + len(v) for n, v in self.headers)
+        object.__setattr__(self, "size", size)
 
     def __len__(self) -> int:
-        return len(self.body) + sum(len(n) + len(v) for n, v in self.headers)
+        return self.size
 
 
 class ReplayMiddleware:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from wise_kg.api.answers import respond
 from wise_kg.queries import find
-from wise_kg.sparql import inspect
+from wise_kg.sparql.admission import inspect
 
 router = APIRouter(tags=["queries"])
 

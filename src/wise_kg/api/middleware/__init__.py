@@ -1,0 +1,1 @@
+"""ASGI middleware: what every request passes through before (or instead of) routing."""

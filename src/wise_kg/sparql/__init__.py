@@ -1,0 +1,1 @@
+"""SPARQL: admission (what a query may do), evaluation within caps, and the query workers."""

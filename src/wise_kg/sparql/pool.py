@@ -1,0 +1,464 @@
+"""Query workers: confined processes that evaluate queries within one request's deadline.
+
+pyoxigraph cannot cancel a running query, so queries run in worker processes,
+each with the build open read-only (copied into memory when it is small), no
+network (:mod:`wise_kg.sparql.sandbox`) and a memory cap. A request takes an idle
+worker (waiting briefly in a bounded queue, else :class:`~wise_kg.errors.ServerBusy`),
+sends it one job and gets the answer back in one round trip, streamed in chunks when
+it is long. A worker is killed and replaced when the deadline passes, when the client
+leaves, or when it dies (over its memory cap); the others keep answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import pickle
+import signal
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from dataclasses import dataclass
+from functools import cached_property
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
+
+from wise_kg import errors
+from wise_kg.sparql.evaluate import Dataset, Limits, evaluate
+from wise_kg.sparql.sandbox import cap_memory, forbid_network, network_is_forbidden
+
+if TYPE_CHECKING:
+    from wise_kg.remote import RemoteConfig
+
+#: How long a new worker may take to start (imports, opening the store).
+STARTUP_SECONDS = 120.0
+#: Bytes of an answer per message on the worker's pipe.
+CHUNK = 256 * 1024
+
+#: Errors a worker may report, rebuilt by name in the web process.
+REPORTABLE = {
+    cls.__name__: cls
+    for cls in (
+        errors.QuerySyntaxError,
+        errors.QueryRefused,
+        errors.QueryEvaluationError,
+        errors.ResultTooLarge,
+        errors.QueryOverMemory,
+        errors.QueryFailed,
+        errors.StoreUnavailable,
+        errors.StoreNotBuilt,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker: text, form, answer format, caps, dataset, bound parameters."""
+
+    query: str
+    form: str
+    format_name: str
+    limits: Limits
+    dataset: Dataset
+    bindings: tuple[tuple[str, str, str], ...] = ()
+    base_iri: str | None = None
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """The job as sent to a worker; equal jobs encode to equal bytes (an ETag's input)."""
+        return pickle.dumps(self, pickle.HIGHEST_PROTOCOL)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How workers are confined: memory, network, and whether the build is copied to memory."""
+
+    memory_bytes: int
+    in_memory_quads: int
+    confine_network: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A worker's answer: its length, its first chunk, and the rest (None when it all fits)."""
+
+    length: int
+    first: bytes
+    rest: AsyncIterator[bytes] | None = None
+
+
+#: What a wait ended with.
+_READY, _LATE, _GONE = "ready", "late", "gone"
+#: How long a query runs before the pool starts watching for its client leaving.
+WATCH_AFTER = 0.05
+
+#: Makes an awaitable that returns once the client has left (None: nobody to watch).
+Gone = Callable[[], Awaitable[None]] | None
+
+
+def _settle(future: asyncio.Future[Any], value: object) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+class _Wait:
+    """Await ``event`` until ``deadline``, or until the client is ``gone`` (watched only
+    from :data:`WATCH_AFTER` on: most queries are answered before, at no cost)."""
+
+    def __init__(self, event: asyncio.Future[Any], deadline: float, gone: Gone):
+        self.event, self.deadline, self.gone = event, deadline, gone
+
+    def __await__(self) -> Generator[Any, None, str]:
+        return self._wait().__await__()
+
+    async def _wait(self) -> str:
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[str] = loop.create_future()
+        self.event.add_done_callback(lambda _: _settle(outcome, _READY))
+        late = loop.call_at(self.deadline, _settle, outcome, _LATE)
+        watcher: list[asyncio.Task[None]] = []
+
+        def watch() -> None:
+            assert self.gone is not None
+            task = loop.create_task(self.gone())  # type: ignore[arg-type]
+            task.add_done_callback(lambda t: t.cancelled() or _settle(outcome, _GONE))
+            watcher.append(task)
+
+        watching = loop.call_later(WATCH_AFTER, watch) if self.gone is not None else None
+        try:
+            return await outcome
+        finally:
+            late.cancel()
+            if watching is not None:
+                watching.cancel()
+            for task in watcher:
+                task.cancel()
+
+
+def _open(spec: str | RemoteConfig, settings: WorkerSettings):
+    """Open the build a worker serves, copied into memory when it is small enough."""
+    from wise_kg.backends import open_spec
+
+    store = open_spec(spec)
+    if isinstance(spec, str) and 0 < len(store) <= settings.in_memory_quads:
+        import pyoxigraph as ox
+
+        copy = ox.Store()
+        copy.bulk_extend(store)
+        return copy
+    return store
+
+
+def _worker_main(conn: Connection, spec: str | RemoteConfig, settings: WorkerSettings) -> None:
+    """A worker's loop: open the build, confine itself, answer jobs until the pipe closes."""
+    from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
+
+    store = _open(spec, settings)
+    confined = None
+    if settings.confine_network and isinstance(spec, str):
+        confined = forbid_network() or (
+            None if network_is_forbidden() else "the seccomp filter did not take effect"
+        )
+    else:
+        confined = "the worker reaches a remote engine over the network"
+    cap_memory(settings.memory_bytes)
+    formats = RESULT_FORMATS + GRAPH_FORMATS
+    conn.send(("ready", confined))  # store open, confined: it may be given jobs now
+    while True:
+        try:
+            job: Job = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            body = evaluate(
+                store,
+                job.query,
+                job.form,
+                by_name(job.format_name, formats).engine,
+                limits=job.limits,
+                dataset=job.dataset,
+                bindings=job.bindings,
+                base_iri=job.base_iri,
+            )
+        except tuple(REPORTABLE.values()) as err:
+            _send(conn, (type(err).__name__, str(err)))
+            continue
+        except MemoryError:
+            body = b""  # release what the query held before saying so
+            _send(conn, ("QueryOverMemory", _over_memory(settings)))
+            continue
+        except Exception as err:
+            _send(conn, ("QueryFailed", f"The query failed unexpectedly: {err}"))
+            continue
+        _send(conn, ("ok", len(body), body[:CHUNK]))
+        for start in range(CHUNK, len(body), CHUNK):
+            conn.send_bytes(body[start : start + CHUNK])
+
+
+def _send(conn: Connection, message: tuple[Any, ...]) -> None:
+    """Send a tuple with plain pickle (multiprocessing's own pickler is slower to set up)."""
+    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+def _over_memory(settings: WorkerSettings) -> str:
+    return (
+        f"The query needed more than the memory limit of a query "
+        f"({settings.memory_bytes // 2**20:,} MiB) and was stopped. Narrow it down (fewer or "
+        "shorter values, a LIMIT inside subqueries, no GROUP_CONCAT over everything)."
+    )
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers are forked from a clean server process that has imported their modules once.
+
+    Not forked from the web process (its threads and open store must not be copied),
+    and not spawned afresh: a replacement worker is ready in milliseconds, not a second.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["wise_kg.sparql.pool", "wise_kg.formats", "pyoxigraph"])
+    return context
+
+
+class _Worker:
+    def __init__(
+        self,
+        context: multiprocessing.context.BaseContext,
+        spec: str | RemoteConfig,
+        settings: WorkerSettings,
+    ):
+        parent, child = context.Pipe()
+        self.conn: Connection = parent
+        self.confinement: str | None = None
+        self.retired = False
+        #: The next message from the pipe, for whoever waits for it (None: nobody does).
+        self.readable: asyncio.Future[Any] | None = None
+        #: Whether the next message is a raw chunk of an answer rather than a pickled tuple.
+        self.raw = False
+        self.process: BaseProcess = context.Process(
+            target=_worker_main, args=(child, spec, settings), daemon=True, name="wise-kg-query"
+        )
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
+        """Block until the worker has started (store open, confined)."""
+        message = self.conn.recv() if self.conn.poll(timeout) else None
+        if not isinstance(message, tuple) or message[0] != "ready":
+            raise errors.QueryFailed("a query worker did not start")
+        self.confinement = message[1]
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+
+
+class QueryPool:
+    """A fixed number of query workers over one build of the store, and their queue."""
+
+    def __init__(
+        self,
+        spec: str | RemoteConfig,
+        size: int,
+        settings: WorkerSettings,
+        *,
+        queue_seconds: float,
+        queue_size: int,
+    ):
+        self.spec, self.size, self.settings = spec, size, settings
+        self.queue_seconds, self.queue_size = queue_seconds, queue_size
+        self._context = _context()
+        self._idle: deque[_Worker] = deque()
+        #: Requests waiting for a worker, first come first served.
+        self._waiters: deque[asyncio.Future[_Worker]] = deque()
+        self._all: set[_Worker] = set()
+        self._replacing: set[asyncio.Task[None]] = set()
+        #: Why the workers could not be kept off the network (None: they are).
+        self.confinement: str | None = None
+
+    async def start(self) -> None:
+        """Start every worker at once and wait until all of them can take a query."""
+        loop = asyncio.get_running_loop()
+        starting = [_Worker(self._context, self.spec, self.settings) for _ in range(self.size)]
+        for worker in starting:
+            await loop.run_in_executor(None, worker.wait_ready)
+            self.confinement = worker.confinement
+            self._join(worker)
+
+    def _spawn(self) -> _Worker:
+        """A new worker, once it is ready (blocking: run it in a thread)."""
+        worker = _Worker(self._context, self.spec, self.settings)
+        worker.wait_ready()
+        return worker
+
+    def _join(self, worker: _Worker) -> None:
+        asyncio.get_running_loop().add_reader(worker.conn.fileno(), self._readable, worker)
+        self._all.add(worker)
+        self._release(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        """Hand a worker to the first request waiting for one, or put it back among the idle."""
+        worker.readable = None
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    def _readable(self, worker: _Worker) -> None:
+        """The event loop's reader callback: wake whoever waits on this worker's pipe.
+
+        An idle worker's pipe has nothing to say unless the worker has died (end of
+        file): it is replaced then, rather than be read again and again.
+        """
+        waiter = worker.readable
+        if waiter is None:
+            self._retire(worker)
+            return
+        if waiter.done():  # the next message is for the next wait
+            return
+        try:
+            message = worker.conn.recv_bytes()
+            waiter.set_result(message if worker.raw else pickle.loads(message))
+        except (EOFError, OSError) as err:
+            waiter.set_exception(err)
+
+    def _leave(self, worker: _Worker) -> None:
+        """Stop watching a worker's pipe (before it is closed: its number may be reused)."""
+        self._all.discard(worker)
+        if not worker.conn.closed:
+            asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+
+    async def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and, once a fresh one is ready, make that one available."""
+        self._leave(worker)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, worker.stop)
+        self._join(await loop.run_in_executor(None, self._spawn))
+
+    def _retire(self, worker: _Worker) -> None:
+        """Replace a worker in the background, so the answer at hand is not delayed."""
+        if worker.retired:
+            return
+        worker.retired = True
+        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
+
+    async def _acquire(self, deadline: float, gone: Gone) -> _Worker:
+        """An idle worker, waiting at most ``queue_seconds`` in a queue of bounded length."""
+        while self._idle:
+            worker = self._idle.popleft()
+            if not worker.retired:
+                return worker
+        if len(self._waiters) >= self.queue_size:
+            raise errors.ServerBusy(self._busy())
+        handed: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiters.append(handed)
+        until = min(deadline, time.monotonic() + self.queue_seconds)
+        outcome = await _Wait(handed, until, gone)
+        if outcome is _READY:
+            return handed.result()
+        if handed.done():  # handed over just as the wait ended: pass it on
+            self._release(handed.result())
+        else:
+            handed.cancel()
+            self._waiters.remove(handed)
+        if outcome is _GONE:
+            raise errors.ClientGone("the client left while its query waited for a worker")
+        raise errors.ServerBusy(self._busy())
+
+    def _busy(self) -> str:
+        return (
+            f"All {self.size} query workers are busy and the queue is full; try again in a moment."
+        )
+
+    async def run(self, job: Job, *, deadline: float, gone: Gone = None) -> Answer:
+        """Answer ``job`` by ``deadline`` (``time.monotonic()``), unless the client is ``gone``.
+
+        ``gone`` makes an awaitable that returns when the client has left; it is only
+        started for a query that is not answered at once.
+        """
+        worker = await self._acquire(deadline, gone)
+        kind, *payload = await self._receive(worker, deadline, gone, send=job)
+        if kind == "ok":
+            length, first = payload
+            if length <= len(first):
+                self._release(worker)
+                return Answer(length, first)
+            return Answer(length, first, self._stream(worker, length - len(first), deadline))
+        self._release(worker)
+        if kind in REPORTABLE:
+            raise REPORTABLE[kind](payload[0])
+        raise errors.StoreNotBuilt(f"the store could not be read: {payload[0]}")
+
+    async def _receive(
+        self,
+        worker: _Worker,
+        deadline: float,
+        gone: Gone,
+        *,
+        send: Job | None = None,
+        raw: bool = False,
+    ) -> tuple:
+        """The worker's next message, by the deadline; the worker is retired on any failure."""
+        readable = worker.readable = asyncio.get_running_loop().create_future()
+        worker.raw = raw
+        try:
+            if send is not None:
+                worker.conn.send_bytes(send.encoded)
+            outcome = await _Wait(readable, deadline, gone)
+            if outcome is _GONE:
+                raise errors.ClientGone("the client left; its query was stopped")
+            if outcome is _LATE:
+                raise errors.QueryTimeout(self._too_slow())
+            message = readable.result()
+            return (message,) if raw else message
+        except (errors.ClientGone, errors.QueryTimeout, asyncio.CancelledError):
+            self._retire(worker)
+            raise
+        except (EOFError, OSError):
+            self._retire(worker)
+            worker.process.join(timeout=1)
+            if worker.process.exitcode == -signal.SIGABRT:  # the engine's failed allocation
+                raise errors.QueryOverMemory(_over_memory(self.settings)) from None
+            raise errors.QueryFailed(
+                "The query worker stopped before answering; it was replaced."
+            ) from None
+
+    def _too_slow(self) -> str:
+        return (
+            "The query ran past the request's time limit and was stopped. "
+            "Narrow it down (add LIMIT, more specific patterns) and try again."
+        )
+
+    async def _stream(
+        self, worker: _Worker, remaining: int, deadline: float
+    ) -> AsyncIterator[bytes]:
+        """The rest of a long answer, chunk by chunk; the worker is freed once all is read."""
+        finished = False
+        try:
+            while remaining > 0:
+                (chunk,) = await self._receive(worker, deadline, None, raw=True)
+                remaining -= len(chunk)
+                yield chunk
+            finished = True
+        finally:
+            if finished:
+                self._release(worker)
+            else:
+                self._retire(worker)
+
+    def alive(self) -> int:
+        """How many workers are running."""
+        return sum(1 for w in self._all if w.process.is_alive())
+
+    def close(self) -> None:
+        """Stop every worker (from the event loop's thread)."""
+        for worker in list(self._all):
+            self._leave(worker)
+            worker.stop()
+        self._all.clear()

@@ -46,6 +46,7 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 2; }
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/esco_load.py --runs 5
+	$(BIN)/python benchmarks/fresh_queries.py --rounds 3 --seconds 10
 	$(BIN)/python benchmarks/bench_servers.py --rounds 3 --seconds 10
 
 clean:

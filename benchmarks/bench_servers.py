@@ -109,7 +109,7 @@ local i = 0
 local counter = 0
 function setup(thread)
   counter = counter + 1
-  thread:set("tid", counter)
+  thread:set("tid", "%(nonce)s-" .. counter)
 end
 function request()
   i = i + 1
@@ -417,6 +417,8 @@ def wrk(
             "accept": accept,
             "paths": ", ".join(json.dumps(p) for p in paths),
             "unique": "true" if unique else "false",
+            # every run's counters are its own: a text sent in an earlier run never repeats
+            "nonce": str(time.time_ns()),
         }
     )
     seconds = seconds or args.seconds

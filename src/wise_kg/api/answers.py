@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
+from wise_kg.api.observability import Message, Receive, Scope, Send
 from wise_kg.cache import etag, matches
 from wise_kg.errors import QuerySyntaxError
 from wise_kg.queries import Binding
@@ -74,11 +77,30 @@ async def respond(
         state.cache.put(tag, answer.first)
         return Response(answer.first, media_type=fmt.content_type, headers=headers)
     headers["Content-Length"] = str(answer.length)
-    return StreamingResponse(_chunks(answer), media_type=fmt.content_type, headers=headers)
+    return StreamedAnswer(answer, deadline, media_type=fmt.content_type, headers=headers)
+
+
+class StreamedAnswer(StreamingResponse):
+    """A long answer sent as it comes from the worker (never held whole here), all of it
+    by the request's deadline: a client that stops reading is cut off then."""
+
+    def __init__(self, answer: Answer, deadline: float, **kwargs: Any):
+        super().__init__(_chunks(answer), **kwargs)
+        self.rest, self.deadline = answer.rest, deadline
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def in_time(message: Message) -> None:
+            async with asyncio.timeout_at(self.deadline):
+                await send(message)
+
+        try:
+            await super().__call__(scope, receive, in_time)
+        finally:  # whatever ended the sending, the worker is freed (or replaced)
+            if self.rest is not None:
+                self.rest.close()
 
 
 async def _chunks(answer: Answer) -> AsyncIterator[bytes]:
-    """A long answer as it comes from the worker: never held whole here."""
     yield answer.first
     assert answer.rest is not None
     async for chunk in answer.rest:

@@ -130,9 +130,10 @@ class AccessLog:
 
     def __init__(self, app: ASGIApp, metrics: Metrics):
         self.app, self.metrics = app, metrics
-        # Unique per process and request, and cheap: the process, its start, a counter.
-        prefix = f"{os.getpid():x}{time.time_ns() & 0xFFFFFFFF:08x}"
-        self._ids = (f"{prefix}-{n:x}" for n in itertools.count(1))
+        # 32 hex digits, unique per process and request, and cheap: the process, the time
+        # the app was made, a counter (a random id cost more than the rest of the log line).
+        prefix = f"{os.getpid() & 0xFFFFFFFF:08x}{time.time_ns() & 0xFFFFFFFF:08x}"
+        self._ids = (f"{prefix}{n:016x}" for n in itertools.count(1))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -17,7 +17,7 @@ import pickle
 import signal
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from functools import cached_property
 from multiprocessing.connection import Connection
@@ -85,7 +85,42 @@ class Answer:
 
     length: int
     first: bytes
-    rest: AsyncIterator[bytes] | None = None
+    rest: Stream | None = None
+
+
+class Stream:
+    """The rest of a long answer, chunk by chunk as the worker sends it.
+
+    The worker is the stream's until the last chunk is read (then it is free again)
+    or the stream is closed before (then it is replaced: it may still be writing).
+    """
+
+    def __init__(self, pool: QueryPool, worker: _Worker, remaining: int, deadline: float):
+        self.pool, self.worker, self.remaining, self.deadline = pool, worker, remaining, deadline
+        self.done = False
+
+    def __aiter__(self) -> Stream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self.done:
+            raise StopAsyncIteration
+        try:
+            (chunk,) = await self.pool._receive(self.worker, self.deadline, None, raw=True)
+        except BaseException:
+            self.done = True  # the worker was retired
+            raise
+        self.remaining -= len(chunk)
+        if self.remaining <= 0:
+            self.done = True
+            self.pool._release(self.worker)
+        return chunk
+
+    def close(self) -> None:
+        """Stop reading: a worker that has not sent everything is replaced."""
+        if not self.done:
+            self.done = True
+            self.pool._retire(self.worker)
 
 
 #: What a wait ended with.
@@ -389,7 +424,7 @@ class QueryPool:
             if length <= len(first):
                 self._release(worker)
                 return Answer(length, first)
-            return Answer(length, first, self._stream(worker, length - len(first), deadline))
+            return Answer(length, first, Stream(self, worker, length - len(first), deadline))
         self._release(worker)
         if kind in REPORTABLE:
             raise REPORTABLE[kind](payload[0])
@@ -434,23 +469,6 @@ class QueryPool:
             "The query ran past the request's time limit and was stopped. "
             "Narrow it down (add LIMIT, more specific patterns) and try again."
         )
-
-    async def _stream(
-        self, worker: _Worker, remaining: int, deadline: float
-    ) -> AsyncIterator[bytes]:
-        """The rest of a long answer, chunk by chunk; the worker is freed once all is read."""
-        finished = False
-        try:
-            while remaining > 0:
-                (chunk,) = await self._receive(worker, deadline, None, raw=True)
-                remaining -= len(chunk)
-                yield chunk
-            finished = True
-        finally:
-            if finished:
-                self._release(worker)
-            else:
-                self._retire(worker)
 
     def alive(self) -> int:
         """How many workers are running."""

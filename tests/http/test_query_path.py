@@ -1,0 +1,255 @@
+"""The query path as a hostile client meets it: bounded memory, abandoned and concurrent
+runaways, a busy pool, and the errors clients show their users.
+
+The server is ``wise-kg serve`` as a separate process, so that its memory (with its
+query workers) is measured from /proc on its own; clients speak raw sockets where a
+client library would wait for the answer it is abandoning.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import psutil
+import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+from wise_kg.config import Settings
+
+LIMIT = 4.0
+WORKERS = 2
+BOMB = (
+    "SELECT ?big ?j WHERE { { SELECT (GROUP_CONCAT(STR(?o)) AS ?big) "
+    "{ ?s ?p ?o FILTER(!isBlank(?o)) } } ?i ?j ?k } LIMIT 4000"
+)
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _cheap(i: object) -> str:
+    return f"ASK {{ ?s ?p ?o }} # {i}"
+
+
+class ServedProcess:
+    """``wise-kg serve`` on a free port, as its own process (and its workers' parent)."""
+
+    def __init__(self, settings: Settings, **env: str):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {**os.environ, **env}
+        store = str(settings.resolved_store_path())
+        command = [sys.executable, "-m", "wise_kg.cli", "serve", "--port", str(self.port)]
+        command += ["--project", str(settings.project_dir), "--store", store]
+        self.process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def __enter__(self) -> ServedProcess:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("wise-kg serve did not become ready")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+    def tree_rss(self) -> int:
+        """Bytes of memory the server and all its children hold now (from /proc)."""
+        try:
+            root = psutil.Process(self.process.pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        total = 0
+        for process in processes:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return total
+
+
+@pytest.fixture(scope="module")
+def served(built: Settings) -> Iterator[ServedProcess]:
+    env = {"WISE_KG_QUERY_TIMEOUT": str(LIMIT), "WISE_KG_QUERY_WORKERS": str(WORKERS)}
+    with ServedProcess(built, **env) as live:
+        yield live
+
+
+def _post(url: str, query: str, timeout: float = 30) -> httpx.Response:
+    headers = {"Content-Type": "application/sparql-query"}
+    return httpx.post(url + "/sparql", content=query, headers=headers, timeout=timeout)
+
+
+def _ready_again(url: str, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if httpx.get(url + "/ready", timeout=5).status_code == 200:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_memory_bomb_ends_in_time_with_a_clear_error_and_bounded_memory(
+    served: ServedProcess,
+) -> None:
+    peak, done = 0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, served.tree_rss())
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.monotonic()
+    try:
+        response = httpx.get(served.url + "/sparql", params={"query": BOMB}, timeout=60)
+    finally:
+        done.set()
+        sampler.join()
+    seconds = time.monotonic() - started
+    assert response.status_code == 400, response.text
+    assert "limit" in response.text and "Traceback" not in response.text
+    assert seconds <= LIMIT, seconds
+    assert peak < 1 << 30, f"the server's processes held {peak / 2**20:.0f} MiB"
+    assert _ready_again(served.url)
+
+
+def test_construct_and_describe_obey_the_row_cap(served: ServedProcess) -> None:
+    for query in ("CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE ?s WHERE { ?s ?p ?o }"):
+        response = _post(served.url, query + " # 1 " + "x" * 10)
+        assert response.status_code in (200, 400)
+        if response.status_code == 400:
+            assert "rows" in response.text
+    big = "CONSTRUCT { ?a ?b ?c } WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 100000"
+    response = _post(served.url, big)
+    assert response.status_code == 400 and "10,000 rows" in response.text
+
+
+def _abandon(url: str, query: str, after: float) -> None:
+    """Send a query over a raw socket and hang up without reading the answer."""
+    host, port = url.removeprefix("http://").split(":")
+    body = query.encode()
+    head = (
+        f"POST /sparql HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/sparql-query\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(head.encode() + body)
+        time.sleep(after)
+
+
+def test_abandoned_runaways_do_not_delay_a_cheap_query(served: ServedProcess) -> None:
+    hangers = [
+        threading.Thread(target=_abandon, args=(served.url, f"{RUNAWAY} # {i}", 0.5))
+        for i in range(6)
+    ]
+    for thread in hangers:
+        thread.start()
+    for thread in hangers:
+        thread.join()
+    started = time.monotonic()
+    response = httpx.get(served.url + "/sparql", params={"query": _cheap("after")}, timeout=30)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 1.0
+    assert _ready_again(served.url)
+
+
+def test_with_every_worker_busy_a_cheap_query_is_answered_or_told_to_retry(
+    served: ServedProcess,
+) -> None:
+    runaways = [
+        threading.Thread(target=_post, args=(served.url, f"{RUNAWAY} # busy {i}"))
+        for i in range(WORKERS)
+    ]
+    for thread in runaways:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    response = httpx.get(served.url + "/sparql", params={"query": _cheap("busy")}, timeout=30)
+    assert time.monotonic() - started < 2.0
+    assert response.status_code in (200, 503)
+    if response.status_code == 503:
+        assert int(response.headers["Retry-After"]) >= 1 and "busy" in response.text
+    for thread in runaways:
+        thread.join()
+    assert _ready_again(served.url)
+
+
+def test_a_bad_saved_query_parameter_is_a_client_error(served: ServedProcess) -> None:
+    response = httpx.get(served.url + "/queries/cq_04", params={"subject": "http://[::1"})
+    assert response.status_code == 400 and "subject" in response.text
+
+
+def test_a_format_that_does_not_fit_the_query_form_is_406_listing_what_fits(
+    served: ServedProcess,
+) -> None:
+    query = quote("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    response = httpx.get(f"{served.url}/sparql?query={query}&format=turtle")
+    assert response.status_code == 406
+    assert "SELECT" in response.text and "application/sparql-results+json" in response.text
+
+
+def test_sparqlwrapper_shows_its_user_why_an_answer_was_refused(served: ServedProcess) -> None:
+    client = SPARQLWrapper(served.url + "/sparql")
+    client.setQuery("SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }")
+    client.setReturnFormat(JSON)
+    with pytest.raises(QueryBadFormed, match="limit of 10,000 rows"):
+        client.query()
+
+
+def test_ready_says_the_workers_are_kept_off_the_network(served: ServedProcess) -> None:
+    ready = httpx.get(served.url + "/ready").json()
+    assert ready["sandboxed"] is True, ready
+
+
+def test_long_answers_stream_whole(served: ServedProcess, tmp_path: Path) -> None:
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10000"
+    with httpx.stream(
+        "GET", served.url + "/sparql", params={"query": query, "format": "tsv"}, timeout=30
+    ) as response:
+        assert response.status_code == 200
+        length = int(response.headers["content-length"])
+        body = b"".join(response.iter_bytes())
+    assert len(body) == length and body.count(b"\n") > 1000
+
+
+def test_a_client_that_stops_reading_is_cut_off_at_the_deadline(served: ServedProcess) -> None:
+    host, port = served.url.removeprefix("http://").split(":")
+    wide = "CONCAT(" + ", ".join(["STR(?o)"] * 8) + ")"
+    query = quote(f"SELECT ?s ?p ({wide} AS ?x) WHERE {{ ?s ?p ?o . ?a ?b ?c }} LIMIT 10000")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the reader's window stays shut
+    sock.connect((host, int(port)))
+    with sock:
+        sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        time.sleep(LIMIT + 1.5)  # read nothing until past the deadline
+        sock.settimeout(10)
+        received, head = 0, b""
+        while chunk := sock.recv(65536):
+            head = head or chunk
+            received += len(chunk)
+    assert head.startswith(b"HTTP/1.1 200")
+    length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE)[1])
+    assert received < length  # cut off, not completed late
+    assert _ready_again(served.url)

@@ -1,0 +1,116 @@
+"""Query workers: confined (no network, a memory cap), one round trip, bounded queue."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from wise_kg.errors import QueryEvaluationError, QueryOverMemory, ServerBusy
+from wise_kg.sparql.evaluate import Dataset, Limits
+from wise_kg.sparql.pool import CHUNK, Job, QueryPool, WorkerSettings
+
+from .test_admission import Recorder
+
+LIMITS = Limits(10_000, 64 << 20)
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("store") / "store"
+    store = ox.Store(str(path))
+    store.extend(
+        ox.Quad(ox.NamedNode(f"urn:x:{i}"), ox.NamedNode("urn:x:p"), ox.Literal("v" * 100))
+        for i in range(3_000)
+    )
+    store.flush()
+    del store
+    return str(path)
+
+
+def _pool(path: str, **settings: object) -> QueryPool:
+    worker = {"memory_bytes": 256 << 20, "in_memory_quads": 1_000_000, **settings}
+    return QueryPool(path, 2, WorkerSettings(**worker), queue_seconds=0.5, queue_size=2)  # type: ignore[arg-type]
+
+
+def _job(query: str, form: str = "SELECT", fmt: str = "json") -> Job:
+    return Job(query, form, fmt, LIMITS, Dataset(union=True))
+
+
+async def _with_pool(path: str, work, **settings: object):
+    pool = _pool(path, **settings)
+    await pool.start()
+    try:
+        return await work(pool)
+    finally:
+        pool.close()
+
+
+def test_a_worker_cannot_reach_the_network_even_past_admission(store_path: str) -> None:
+    """SERVICE sent straight to a worker (as if admission had missed it) connects nowhere."""
+    recorder = Recorder()
+
+    async def work(pool: QueryPool) -> None:
+        assert pool.confinement is None  # the seccomp filter is in place
+        deadline = time.monotonic() + 10
+        with pytest.raises(QueryEvaluationError):
+            await pool.run(
+                _job(f"SELECT * {{ SERVICE <{recorder.base}x> {{ ?s ?p ?o }} }}"), deadline=deadline
+            )
+        silent = f"SELECT * {{ SERVICE SILENT <{recorder.base}x> {{ ?s ?p ?o }} }}"
+        answer = await pool.run(_job(silent), deadline=deadline)
+        assert b"bindings" in answer.first
+
+    asyncio.run(_with_pool(store_path, work))
+    time.sleep(0.1)
+    assert recorder.connections == 0
+
+
+def test_a_long_answer_comes_in_chunks_and_whole(store_path: str) -> None:
+    async def work(pool: QueryPool) -> bytes:
+        answer = await pool.run(
+            _job("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT", "ntriples"),
+            deadline=time.monotonic() + 10,
+        )
+        assert answer.rest is not None and len(answer.first) == CHUNK
+        body = answer.first + b"".join([chunk async for chunk in answer.rest])
+        assert len(body) == answer.length
+        return body
+
+    body = asyncio.run(_with_pool(store_path, work))
+    assert body.count(b"\n") == 3_000
+
+
+def test_a_query_over_the_memory_cap_is_stopped_and_its_worker_replaced(store_path: str) -> None:
+    bomb = "SELECT (STRLEN(GROUP_CONCAT(?o)) AS ?n) WHERE { ?a ?b ?o . ?c ?d ?e } "
+
+    async def work(pool: QueryPool) -> None:
+        with pytest.raises((QueryOverMemory,)):
+            await pool.run(_job(bomb), deadline=time.monotonic() + 30)
+        for _ in range(50):  # replaced in the background
+            if pool.alive() == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert pool.alive() == 2
+        answer = await pool.run(_job("ASK { ?s ?p ?o }", "ASK"), deadline=time.monotonic() + 10)
+        assert b"true" in answer.first
+
+    asyncio.run(_with_pool(store_path, work, memory_bytes=64 << 20))
+
+
+def test_a_full_queue_answers_busy_at_once_and_a_waiter_gives_up_in_time(store_path: str) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    async def work(pool: QueryPool) -> list[object]:
+        deadline = time.monotonic() + 3
+        runs = [pool.run(_job(f"{slow} # {i}"), deadline=deadline) for i in range(6)]
+        started = time.monotonic()
+        outcomes = await asyncio.gather(*runs, return_exceptions=True)
+        assert time.monotonic() - started < 4
+        return outcomes
+
+    outcomes = asyncio.run(_with_pool(store_path, work))
+    busy = [o for o in outcomes if isinstance(o, ServerBusy)]
+    assert len(busy) == 4, outcomes  # two running, two waited 0.5 s, two found the queue full

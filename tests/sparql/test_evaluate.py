@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wise_kg.errors import QueryRefused, QuerySyntaxError, ResultTooLarge
-from wise_kg.sparql.evaluate import Dataset, Limits, evaluate
+from wise_kg.sparql.evaluate import Dataset, Limits, evaluate, most_rows
 
 JSON = ox.QueryResultsFormat.JSON
+CSV = ox.QueryResultsFormat.CSV
 TURTLE = ox.RdfFormat.TURTLE
 ROOMY = 1 << 30
 
@@ -68,3 +71,22 @@ def test_a_form_the_engine_reads_otherwise_is_refused() -> None:
 def test_syntax_errors_say_line_and_column() -> None:
     with pytest.raises(QuerySyntaxError, match="line 1, column 25"):
         _run(_store(1, "x"), "SELECT * WHERE { ?s ?p }", "SELECT", JSON, 10)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.text(alphabet=',{}[]"\\\n\r<>/result ab', max_size=12), max_size=8))
+def test_the_cheap_row_bound_is_never_below_the_truth(values: list[str]) -> None:
+    store = ox.Store()
+    store.extend(
+        ox.Quad(ox.NamedNode(f"http://e/{i}"), ox.NamedNode("http://e/p"), ox.Literal(v))
+        for i, v in enumerate(values)
+    )
+    for query in ("SELECT ?s ?o WHERE { ?s ?p ?o }", "SELECT ?x WHERE { ?s ?p ?o }"):
+        for fmt in (JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.TSV, CSV):
+            body = store.query(query).serialize(format=fmt)
+            assert most_rows(body, fmt) >= len(values), (query, fmt, body)
+
+
+def test_csv_answers_over_the_row_cap_are_refused_not_a_failure() -> None:
+    with pytest.raises(ResultTooLarge, match="limit of 5 rows"):
+        _run(_store(6, "a\\nb"), "SELECT ?s ?o WHERE { ?s ?p ?o }", "SELECT", CSV, 5)

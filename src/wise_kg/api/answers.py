@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,6 +27,19 @@ def single(params: dict[str, list[str]], name: str) -> str | None:
     if len(values) > 1:
         raise QuerySyntaxError(f"The request has {len(values)} '{name}' parameters; send one.")
     return values[0] if values else None
+
+
+#: A Host header that can stand in an IRI: a name or address, and a port.
+HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
+def endpoint_url(request: Request) -> str:
+    """The endpoint's URL as the client addressed it: the base of the queries' relative IRIs."""
+    scope = request.scope
+    host = request.headers.get("host", "")
+    if not HOST.fullmatch(host):  # absent, or not a host an IRI can hold: the server's own
+        host = "{}:{}".format(*scope["server"])
+    return f"{scope['scheme']}://{host}{scope.get('root_path', '')}/sparql"
 
 
 def deadline_of(request: Request) -> float:
@@ -61,7 +75,7 @@ async def respond(
         union_default_graph=settings.union_default_graph,
     )
     limits = Limits(settings.result_limit, settings.answer_bytes)
-    base = str(request.base_url) + "sparql"
+    base = endpoint_url(request)
     job = Job(query, info.form, fmt.name, limits, dataset, bindings, base)
     tag = etag(state.build.build_id, job.encoded)
     headers = {"Vary": "Accept", "ETag": tag, "Cache-Control": "public, no-cache"}
@@ -69,7 +83,7 @@ async def respond(
         return Response(status_code=304, headers=headers)
     request.state.query_hash = hashlib.sha256(query.encode()).hexdigest()[:16]
     body = state.cache.get(tag)
-    state.metrics.cache.labels("hit" if body is not None else "miss").inc()
+    state.metrics.cache_outcome(body is not None)
     if body is not None:
         return Response(body, media_type=fmt.content_type, headers=headers)
     answer = await state.pool.run(job, deadline=deadline, gone=lambda: client_gone(request))

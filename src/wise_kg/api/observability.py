@@ -109,6 +109,11 @@ class Metrics:
             "wise_kg_cache", "Answer-cache lookups by outcome.", ["outcome"], registry=self.registry
         )
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._hits, self._misses = self.cache.labels("hit"), self.cache.labels("miss")
+
+    def cache_outcome(self, hit: bool) -> None:
+        """Count one answer-cache lookup."""
+        (self._hits if hit else self._misses).inc()
 
     def record(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one request and time it (the labelled series are looked up once each)."""

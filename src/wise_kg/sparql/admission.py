@@ -20,6 +20,7 @@ FROM / FROM NAMED graphs. It never guesses: no regex fallback, no second parser.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -204,8 +205,10 @@ def _refuse_service(text: str) -> None:
             NO_SERVICE + " This text names 'service' beside an IRI that could also be read as "
             "'<' and '>' operators; put spaces around comparison operators."
         )
+    starts = [t.start for t in found]
     for place in places:
-        token = next((t for t in reversed(found) if t.start <= place), None)
+        at = bisect_right(starts, place) - 1  # the token the letters begin in, if any
+        token = found[at] if at >= 0 else None
         inside = token is not None and place + 7 <= token.start + len(token.text)
         if token is None or not inside or not _opaque(token, place, text):
             raise QueryRefused(

@@ -17,7 +17,7 @@ import pickle
 import signal
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
 from multiprocessing.connection import Connection
@@ -127,6 +127,8 @@ class Stream:
 _READY, _LATE, _GONE = "ready", "late", "gone"
 #: How long a query runs before the pool starts watching for its client leaving.
 WATCH_AFTER = 0.05
+#: How often waits are checked against their deadlines (one timer, not one per request).
+TICK = 0.05
 
 #: Makes an awaitable that returns once the client has left (None: nobody to watch).
 Gone = Callable[[], Awaitable[None]] | None
@@ -138,37 +140,61 @@ def _settle(future: asyncio.Future[Any], value: object) -> None:
 
 
 class _Wait:
-    """Await ``event`` until ``deadline``, or until the client is ``gone`` (watched only
-    from :data:`WATCH_AFTER` on: most queries are answered before, at no cost)."""
+    """One request waiting for ``event``: until its deadline, or until its client is gone."""
 
-    def __init__(self, event: asyncio.Future[Any], deadline: float, gone: Gone):
-        self.event, self.deadline, self.gone = event, deadline, gone
+    def __init__(self, event: asyncio.Future[Any], deadline: float, gone: Gone, now: float):
+        self.deadline, self.gone, self.watch_from = deadline, gone, now + WATCH_AFTER
+        self.outcome: asyncio.Future[str] = event.get_loop().create_future()
+        self.watcher: asyncio.Task[None] | None = None
+        event.add_done_callback(lambda _: _settle(self.outcome, _READY))
 
-    def __await__(self) -> Generator[Any, None, str]:
-        return self._wait().__await__()
+    def check(self, now: float) -> None:
+        """Past the deadline: late. Long enough: start watching the client."""
+        if now >= self.deadline:
+            _settle(self.outcome, _LATE)
+        elif self.gone is not None and self.watcher is None and now >= self.watch_from:
+            self.watcher = asyncio.ensure_future(self.gone())
+            self.watcher.add_done_callback(lambda t: t.cancelled() or _settle(self.outcome, _GONE))
 
-    async def _wait(self) -> str:
-        loop = asyncio.get_running_loop()
-        outcome: asyncio.Future[str] = loop.create_future()
-        self.event.add_done_callback(lambda _: _settle(outcome, _READY))
-        late = loop.call_at(self.deadline, _settle, outcome, _LATE)
-        watcher: list[asyncio.Task[None]] = []
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
 
-        def watch() -> None:
-            assert self.gone is not None
-            task = loop.create_task(self.gone())  # type: ignore[arg-type]
-            task.add_done_callback(lambda t: t.cancelled() or _settle(outcome, _GONE))
-            watcher.append(task)
 
-        watching = loop.call_later(WATCH_AFTER, watch) if self.gone is not None else None
+class _Waits:
+    """Every wait in progress, checked against its deadline by one timer every :data:`TICK`
+    seconds while there are any. A timer per request (two, with the client watch) cost more
+    than the rest of the wait: cancelled timers pile up in the event loop's heap."""
+
+    def __init__(self) -> None:
+        self._open: set[_Wait] = set()
+        self._ticking = False
+
+    async def wait(self, event: asyncio.Future[Any], deadline: float, gone: Gone) -> str:
+        """How the wait for ``event`` ended: ready, late, or the client gone."""
+        if event.done():
+            return _READY
+        loop = event.get_loop()
+        wait = _Wait(event, deadline, gone, loop.time())
+        wait.check(loop.time())
+        self._open.add(wait)
+        if not self._ticking:
+            self._ticking = True
+            loop.call_later(TICK, self._tick, loop)
         try:
-            return await outcome
+            return await wait.outcome
         finally:
-            late.cancel()
-            if watching is not None:
-                watching.cancel()
-            for task in watcher:
-                task.cancel()
+            self._open.discard(wait)
+            wait.stop()
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        for wait in list(self._open):
+            wait.check(now)
+        if self._open:
+            loop.call_later(TICK, self._tick, loop)
+        else:
+            self._ticking = False
 
 
 def _open(spec: str | RemoteConfig, settings: WorkerSettings):
@@ -190,7 +216,6 @@ def _worker_main(conn: Connection, spec: str | RemoteConfig, settings: WorkerSet
     from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 
     store = _open(spec, settings)
-    confined = None
     if settings.confine_network and isinstance(spec, str):
         confined = forbid_network() or (
             None if network_is_forbidden() else "the seccomp filter did not take effect"
@@ -220,7 +245,6 @@ def _worker_main(conn: Connection, spec: str | RemoteConfig, settings: WorkerSet
             _send(conn, (type(err).__name__, str(err)))
             continue
         except MemoryError:
-            body = b""  # release what the query held before saying so
             _send(conn, ("QueryOverMemory", _over_memory(settings)))
             continue
         except Exception as err:
@@ -310,6 +334,7 @@ class QueryPool:
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._all: set[_Worker] = set()
         self._replacing: set[asyncio.Task[None]] = set()
+        self._waits = _Waits()
         #: Why the workers could not be kept off the network (None: they are).
         self.confinement: str | None = None
 
@@ -394,7 +419,7 @@ class QueryPool:
         handed: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
         self._waiters.append(handed)
         until = min(deadline, time.monotonic() + self.queue_seconds)
-        outcome = await _Wait(handed, until, gone)
+        outcome = await self._waits.wait(handed, until, gone)
         if outcome is _READY:
             return handed.result()
         if handed.done():  # handed over just as the wait ended: pass it on
@@ -445,7 +470,7 @@ class QueryPool:
         try:
             if send is not None:
                 worker.conn.send_bytes(send.encoded)
-            outcome = await _Wait(readable, deadline, gone)
+            outcome = await self._waits.wait(readable, deadline, gone)
             if outcome is _GONE:
                 raise errors.ClientGone("the client left; its query was stopped")
             if outcome is _LATE:

@@ -76,9 +76,14 @@ class ReplayMiddleware:
         await self.app(scope, receive, self._recorder(scope, key, send))
 
     def _recorder(self, scope: Scope, key: tuple[Any, ...], send: Send) -> Send:
-        """A ``send`` that passes the response on and keeps it if it may be replayed."""
+        """A ``send`` that passes the response on and keeps it if it may be replayed.
+
+        It keeps at most what the cache would take of one answer: a longer (streamed)
+        answer passes through without being held here.
+        """
         start: Message = {}
         chunks: list[bytes] = []
+        room = [self.cache.max_item_bytes]
 
         async def record(message: Message) -> None:
             await send(message)
@@ -87,7 +92,12 @@ class ReplayMiddleware:
                 return
             if message["type"] != "http.response.body" or start.get("status") != 200:
                 return
-            chunks.append(message.get("body", b""))
+            body = message.get("body", b"")
+            room[0] -= len(body)
+            if room[0] < 0:  # too long to keep: let it go
+                chunks.clear()
+                return
+            chunks.append(body)
             if not message.get("more_body", False):
                 self._keep(scope, key, start, b"".join(chunks))
 

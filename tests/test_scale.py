@@ -50,7 +50,8 @@ def engine(tmp_path: Path) -> Iterator[OxigraphServer]:
 @pytest.fixture
 def remote(settings: Settings, engine: OxigraphServer) -> Settings:
     """The private project, pointed at that engine."""
-    return engine.settings(settings)
+    # Loads of ESCO into the engine take long requests on a busy machine: give them time.
+    return engine.settings(settings).model_copy(update={"store_timeout": 120.0})
 
 
 def _graphs(engine: OxigraphServer) -> Counter[str]:

@@ -62,7 +62,8 @@ class Settings(BaseSettings):
         default=1_000_000,
         ge=0,
         description="Each query worker copies a build of at most this many quads into memory "
-        "(faster queries, about 250 bytes a quad per worker); 0: never.",
+        "(queries about twice as fast; measured: 78 MiB a worker for the 160,675 quads of "
+        "WISE + ESCO); 0: never.",
     )
     cache_bytes: int = Field(
         default=64 * 1024 * 1024, ge=0, description="Memory for cached answers (0: no cache)."

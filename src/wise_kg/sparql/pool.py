@@ -12,6 +12,7 @@ leaves, or when it dies (over its memory cap); the others keep answering.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import pickle
 import signal
@@ -31,6 +32,7 @@ from wise_kg.sparql.sandbox import cap_memory, forbid_network, network_is_forbid
 if TYPE_CHECKING:
     from wise_kg.remote import RemoteConfig
 
+LOG = logging.getLogger("wise_kg.pool")
 #: How long a new worker may take to start (imports, opening the store).
 STARTUP_SECONDS = 120.0
 #: Bytes of an answer per message on the worker's pipe.
@@ -121,6 +123,10 @@ class Stream:
         if not self.done:
             self.done = True
             self.pool._retire(self.worker)
+
+
+class _WorkerLost(errors.QueryFailed):
+    """A worker stopped while it had a query, for no reason the query gave (killed, say)."""
 
 
 #: What a wait ended with.
@@ -442,8 +448,14 @@ class QueryPool:
         ``gone`` makes an awaitable that returns when the client has left; it is only
         started for a query that is not answered at once.
         """
-        worker = await self._acquire(deadline, gone)
-        kind, *payload = await self._receive(worker, deadline, gone, send=job)
+        for attempt in range(2):
+            worker = await self._acquire(deadline, gone)
+            try:
+                kind, *payload = await self._receive(worker, deadline, gone, send=job)
+                break
+            except _WorkerLost:  # not this query's doing: once more, on another worker
+                if attempt:
+                    raise
         if kind == "ok":
             length, first = payload
             if length <= len(first):
@@ -482,11 +494,17 @@ class QueryPool:
             raise
         except (EOFError, OSError):
             self._retire(worker)
-            worker.process.join(timeout=1)
-            if worker.process.exitcode == -signal.SIGABRT:  # the engine's failed allocation
+            worker.process.join(timeout=0.2)
+            code = worker.process.exitcode
+            if code == -signal.SIGABRT:  # the engine's failed allocation
                 raise errors.QueryOverMemory(_over_memory(self.settings)) from None
-            raise errors.QueryFailed(
-                "The query worker stopped before answering; it was replaced."
+            if code == -signal.SIGSEGV:  # the engine crashed on this query
+                raise errors.QueryFailed(
+                    "The SPARQL engine crashed on this query; its worker was replaced."
+                ) from None
+            LOG.warning("a query worker stopped before answering (exit code %s)", code)
+            raise _WorkerLost(
+                f"The query worker stopped before answering (exit code {code}); it was replaced."
             ) from None
 
     def _too_slow(self) -> str:

@@ -27,6 +27,7 @@ from wise_kg.build import build
 from wise_kg.config import Settings
 
 from .conftest import LiveServer, copy_project
+from .service_spellings import spellings
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -132,22 +133,20 @@ def test_update_beside_a_query_is_refused(client: httpx.Client) -> None:
 # --- SERVICE and FROM: never an outbound connection ----------------------------------------
 
 
+@pytest.mark.parametrize("transport", ["GET", "POST form", "POST body"])
 def test_service_variants_are_refused_without_connecting(
-    client: httpx.Client, listener: Listener
+    client: httpx.Client, listener: Listener, transport: str
 ) -> None:
-    url = listener.url + "/sparql"
-    queries = [
-        f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
-        f"select * where {{ service <{url}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE <{url}> {{ ?s ?q ?r }} }} }}",
-        f"SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
-        f"ASK {{ FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
-        f"SELECT * WHERE {{ VALUES ?e {{ <{url}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
-        f"PREFIX r: <{listener.url}/>\nCONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE r:sparql {{}} }}",
-    ]
-    for query in queries:
-        response = client.post("/sparql", content=query, headers={"Content-Type": DIRECT})
-        assert response.status_code == 400 and "SERVICE" in response.text, query
+    """Every spelling in ``service_spellings`` (each shown live on the engine in
+    ``tests/sparql/test_admission.py``), on every transport of the protocol."""
+    for name, query in spellings(listener.url + "/").items():
+        if transport == "GET":
+            response = client.get("/sparql", params={"query": query})
+        elif transport == "POST form":
+            response = _form(client, [("query", query)])
+        else:
+            response = client.post("/sparql", content=query, headers={"Content-Type": DIRECT})
+        assert response.status_code == 400 and "SERVICE" in response.text, name
     listener.assert_untouched()
 
 

@@ -74,11 +74,10 @@ class Job:
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """How workers are confined: memory, network, and whether the build is copied to memory."""
+    """A worker's memory cap, and the largest build it copies into memory."""
 
     memory_bytes: int
     in_memory_quads: int
-    confine_network: bool = True
 
 
 @dataclass(frozen=True)
@@ -222,7 +221,7 @@ def _worker_main(conn: Connection, spec: str | RemoteConfig, settings: WorkerSet
     from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 
     store = _open(spec, settings)
-    if settings.confine_network and isinstance(spec, str):
+    if isinstance(spec, str):  # the embedded store: nothing to reach over the network
         confined = forbid_network() or (
             None if network_is_forbidden() else "the seccomp filter did not take effect"
         )

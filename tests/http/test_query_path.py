@@ -253,3 +253,12 @@ def test_a_client_that_stops_reading_is_cut_off_at_the_deadline(served: ServedPr
     length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE)[1])
     assert received < length  # cut off, not completed late
     assert _ready_again(served.url)
+
+
+def test_head_of_a_long_answer_frees_its_worker(served: ServedProcess) -> None:
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10000 # head"
+    response = httpx.head(served.url + "/sparql", params={"query": query, "format": "tsv"})
+    assert response.status_code == 200 and int(response.headers["content-length"]) > 300_000
+    assert response.content == b""
+    ready = httpx.get(served.url + "/ready").json()
+    assert ready["ready"] is True and ready["workers"] == WORKERS, ready  # none replaced

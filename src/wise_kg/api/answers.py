@@ -103,6 +103,12 @@ class StreamedAnswer(StreamingResponse):
         self.rest, self.deadline = answer.rest, deadline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD" and self.rest is not None:
+            # Headers only: read the worker's answer out (so that it is freed, not replaced).
+            async for _chunk in self.rest:
+                pass
+            self.body_iterator = _nothing()
+
         async def in_time(message: Message) -> None:
             async with asyncio.timeout_at(self.deadline):
                 await send(message)
@@ -112,6 +118,11 @@ class StreamedAnswer(StreamingResponse):
         finally:  # whatever ended the sending, the worker is freed (or replaced)
             if self.rest is not None:
                 self.rest.close()
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield
 
 
 async def _chunks(answer: Answer) -> AsyncIterator[bytes]:

@@ -492,9 +492,12 @@ class QueryPool:
             self._retire(worker)
             raise
         except (EOFError, OSError):
-            self._retire(worker)
-            worker.process.join(timeout=0.2)
+            # Read the exit code before the worker is replaced (a kill would hide it), without
+            # blocking the event loop, and with its pipe no longer watched meanwhile.
+            self._leave(worker)
+            await asyncio.to_thread(worker.process.join, 0.2)
             code = worker.process.exitcode
+            self._retire(worker)
             if code == -signal.SIGABRT:  # the engine's failed allocation
                 raise errors.QueryOverMemory(_over_memory(self.settings)) from None
             if code == -signal.SIGSEGV:  # the engine crashed on this query

@@ -101,7 +101,10 @@ def test_killed_build_or_import_leaves_the_store_serving(
     command = ["esco", "load", str(esco), "--quiet"] if esco.is_dir() else ["build"]
     _kill_after([*command, "--project", str(project)], seconds)
     store, info = open_read_only(settings.resolved_store_path(), verify=True)
-    assert info.build_id == first.build_id and len(store) == first.quads
+    if info.build_id != first.build_id:  # a fast machine finished (and swapped) before the kill
+        assert len(store) == info.quads >= first.quads
+    else:
+        assert len(store) == first.quads
     with LiveServer(settings) as live, httpx.Client(base_url=live.url, timeout=30) as client:
         assert client.get("/sparql", params={"query": ASK}).json()["boolean"] is True
         assert client.get("/ready").json()["ready"] is True

@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str = Field(
+        default="",
+        description="The address clients reach the server at (scheme://host[:port][/path]); "
+        "every link the server writes starts with it, never with a client's Host header. "
+        "Empty: http://{host}:{port}.",
+        pattern=r"^(|https?://[^\s/?#]+(/[^\s?#]*)?)$",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or CIDR networks) of reverse proxies whose "
+        "X-Forwarded-For/-Proto headers are honoured; empty: no one's.",
+    )
     base_iri: str = Field(
         default=PUBLISHED_BASE,
         description="Base of the published IRIs; the server answers for them at its own address.",
@@ -107,6 +119,10 @@ class Settings(BaseSettings):
         "send no dataset with queries (else each query names wise-kg's graphs).",
     )
 
+    def public_base(self) -> str:
+        """The configured public address without a trailing slash (links are made from it)."""
+        return (self.public_url or f"http://{_url_host(self.host)}:{self.port}").rstrip("/")
+
     def source_dir(self, name: str) -> Path:
         """The folder of one kind of source (``ontology``, ``data``, ``shapes``, ``queries``)."""
         return self.project_dir / name
@@ -120,3 +136,8 @@ class Settings(BaseSettings):
         """The store path, relative paths taken from the project folder."""
         path = self.store_path
         return path if path.is_absolute() else self.project_dir / path
+
+
+def _url_host(host: str) -> str:
+    """A host as it stands in a URL (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

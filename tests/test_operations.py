@@ -56,7 +56,7 @@ def test_metrics(client: httpx.Client) -> None:
 def test_ready_follows_the_workers(built: Settings) -> None:
     with LiveServer(built) as live, httpx.Client(base_url=live.url, timeout=30) as client:
         assert client.get("/ready").json()["ready"] is True
-        pool = live.server.config.app.state.pool
+        pool = live.server.config.app.state.snapshot.pool
         victim = next(iter(pool._all)).process
         os.kill(victim.pid, signal.SIGKILL)
         victim.join(timeout=5)

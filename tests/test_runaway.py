@@ -74,7 +74,7 @@ def strict(built: Settings) -> Iterator[LiveServer]:
 
 def _workers(live: LiveServer) -> dict[int, bool]:
     """The pool's worker processes: pid → alive."""
-    pool = live.server.config.app.state.pool
+    pool = live.server.config.app.state.snapshot.pool
     return {w.process.pid: w.process.is_alive() for w in pool._all}
 
 

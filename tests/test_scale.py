@@ -192,7 +192,7 @@ def test_a_new_build_on_the_engine_is_served_and_the_old_connections_closed(
     quick = remote.model_copy(update={"reload_seconds": 0.2, "query_timeout": 1.0})
     with LiveServer(quick) as live, httpx.Client(base_url=live.url, timeout=30) as http:
         state = live.server.config.app.state
-        first_store = state.store
+        first_store = state.snapshot.store
         (project / "data" / "zz-extra.ttl").write_text(EXTRA, encoding="utf-8")
         new = build(remote).info.build_id
         deadline = time.monotonic() + 10
@@ -206,7 +206,7 @@ def test_a_new_build_on_the_engine_is_served_and_the_old_connections_closed(
         while not first_store._http.is_closed:  # closed once its requests had their time
             assert time.monotonic() < deadline, "the old build's connections stay open"
             time.sleep(0.1)
-        assert not state.store._http.is_closed
+        assert not state.snapshot.store._http.is_closed
 
 
 def test_a_slow_engine_is_a_503_within_the_time_limit(

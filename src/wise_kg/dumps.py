@@ -1,8 +1,11 @@
-"""Whole-graph dumps, written once per build to a file and then streamed from disk."""
+"""Whole-graph dumps, written once per build to a file (and a gzipped copy), then streamed
+from disk."""
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -31,5 +34,25 @@ def dump_file(
             use_prefixes = prefixes if fmt.name in ("turtle", "jsonld") else None
             with partial.open("wb") as out:
                 ox.serialize(triples, out, format=fmt.engine, prefixes=use_prefixes)
+            os.replace(partial, target)
+    return target
+
+
+def gzipped(plain: Path) -> Path:
+    """A gzipped copy of a dump beside it, written on first use (atomically) and reused.
+
+    Compressed once at the highest level, with no time stamp in it, so each build's
+    copy has the same bytes however often it is made.
+    """
+    target = plain.with_name(plain.name + ".gz")
+    with _lock:
+        if not target.exists():
+            partial = target.with_suffix(".partial")
+            with (
+                plain.open("rb") as source,
+                partial.open("wb") as raw,
+                gzip.GzipFile("", "wb", 9, raw, mtime=0) as out,
+            ):
+                shutil.copyfileobj(source, out, 1 << 20)
             os.replace(partial, target)
     return target

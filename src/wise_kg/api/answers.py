@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +11,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
+from wise_kg.api.deps import snapshot_of
+from wise_kg.api.middleware.head import HEAD
 from wise_kg.api.observability import Message, Receive, Scope, Send
 from wise_kg.cache import etag, matches
 from wise_kg.errors import QuerySyntaxError
@@ -29,17 +30,10 @@ def single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-#: A Host header that can stand in an IRI: a name or address, and a port.
-HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
-
-
 def endpoint_url(request: Request) -> str:
-    """The endpoint's URL as the client addressed it: the base of the queries' relative IRIs."""
-    scope = request.scope
-    host = request.headers.get("host", "")
-    if not HOST.fullmatch(host):  # absent, or not a host an IRI can hold: the server's own
-        host = "{}:{}".format(*scope["server"])
-    return f"{scope['scheme']}://{host}{scope.get('root_path', '')}/sparql"
+    """The endpoint's public URL (the base of the queries' relative IRIs): from the
+    configured public address, never from the Host a client sends."""
+    return request.app.state.settings.public_base() + "/sparql"
 
 
 def deadline_of(request: Request) -> float:
@@ -63,13 +57,13 @@ async def respond(
 ) -> Response:
     """Pick the format and dataset, then answer from the cache or a worker."""
     deadline = deadline_of(request)
-    state = request.app.state
+    state, snap = request.app.state, snapshot_of(request.scope)
     settings = state.settings
     params = params if params is not None else {"format": request.query_params.getlist("format")}
     fmt = choose_format(info, request.headers.get("accept"), params.get("format", []))
     dataset = dataset_for(
         info,
-        state.graphs,
+        snap.graphs,
         params.get("default-graph-uri", []),
         params.get("named-graph-uri", []),
         union_default_graph=settings.union_default_graph,
@@ -77,7 +71,7 @@ async def respond(
     limits = Limits(settings.result_limit, settings.answer_bytes)
     base = endpoint_url(request)
     job = Job(query, info.form, fmt.name, limits, dataset, bindings, base)
-    tag = etag(state.build.build_id, job.encoded)
+    tag = etag(snap.build.build_id, job.encoded)
     headers = {"Vary": "Accept", "ETag": tag, "Cache-Control": "public, no-cache"}
     if matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
@@ -86,7 +80,7 @@ async def respond(
     state.metrics.cache_outcome(body is not None)
     if body is not None:
         return Response(body, media_type=fmt.content_type, headers=headers)
-    answer = await state.pool.run(job, deadline=deadline, gone=lambda: client_gone(request))
+    answer = await snap.pool.run(job, deadline=deadline, gone=lambda: client_gone(request))
     if answer.rest is None:
         state.cache.put(tag, answer.first)
         return Response(answer.first, media_type=fmt.content_type, headers=headers)
@@ -103,7 +97,7 @@ class StreamedAnswer(StreamingResponse):
         self.rest, self.deadline = answer.rest, deadline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] == "HEAD" and self.rest is not None:
+        if scope.get(HEAD) and self.rest is not None:
             # Headers only: read the worker's answer out (so that it is freed, not replaced).
             async for _chunk in self.rest:
                 pass

@@ -19,6 +19,8 @@ from wise_kg.api.catalog_routes import router as catalog_router
 from wise_kg.api.data_routes import router as data_router
 from wise_kg.api.guards import RequestGuard
 from wise_kg.api.ld_routes import router as ld_router
+from wise_kg.api.middleware.compression import Compression
+from wise_kg.api.middleware.head import HeadAsGet
 from wise_kg.api.middleware.queries import QueryFastPath
 from wise_kg.api.observability import AccessLog, Metrics, log_requests_to_stdout
 from wise_kg.api.ontology_routes import router as ontology_router
@@ -64,17 +66,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.yasgui = yasgui.assets_dir(settings.project_dir)
     if app.state.yasgui is not None:
         yasgui.mount(app, app.state.yasgui)
+    app.add_middleware(HeadAsGet)  # innermost: the routes see a GET
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
-        allow_headers=["Accept", "Content-Type", "If-None-Match"],
-        expose_headers=["ETag"],
+        allow_headers=CORS_REQUEST_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
         allow_credentials=False,
+        max_age=86400,
     )
     query_route = sparql.route()
     app.router.routes.append(query_route)
     app.add_middleware(QueryFastPath, route=query_route, on_error=_error_response)
+    app.add_middleware(Compression)
     app.state.metrics = Metrics()
     app.state.replays = _cache(settings.cache_bytes // 2)
     app.add_middleware(ReplayMiddleware, cache=app.state.replays, metrics=app.state.metrics)
@@ -90,6 +95,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+#: Request headers a cross-origin page may send (as Fuseki allows, and the ones we read).
+CORS_REQUEST_HEADERS = [
+    "Accept",
+    "Accept-Language",
+    "Authorization",
+    "Cache-Control",
+    "Content-Type",
+    "If-Modified-Since",
+    "If-None-Match",
+    "If-Range",
+    "Last-Modified",
+    "Origin",
+    "Range",
+    "X-Requested-With",
+    "X-Request-ID",
+]
+#: Response headers a cross-origin page may read besides the CORS-safelisted ones.
+CORS_EXPOSED_HEADERS = [
+    "Accept-Ranges",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Range",
+    "ETag",
+    "Link",
+    "Location",
+    "Retry-After",
+    "Vary",
+    "X-Request-ID",
+]
 
 
 def _openapi(app: FastAPI) -> dict[str, object]:

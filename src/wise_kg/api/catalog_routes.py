@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from wise_kg import dcat
+from wise_kg.api.deps import Build, Config, DumpFolder
 from wise_kg.api.ld_routes import LD_FORMATS, PREFIXES, _cached, serialize
+from wise_kg.api.live import Snapshot
+from wise_kg.config import Settings
 from wise_kg.dumps import dump_file
 from wise_kg.formats import by_name, negotiate
 from wise_kg.void import DUMPS
@@ -14,34 +19,35 @@ from wise_kg.void import DUMPS
 router = APIRouter(tags=["dataset"])
 
 
-def catalog(state, site: str) -> list:
+def catalog(snap: Snapshot, settings: Settings, folder: Path) -> list:
     """DCAT triples for the live dataset: one distribution per dump, written if need be."""
+    site = settings.public_base() + "/"
     files = []
     for name, media_type in DUMPS.items():
         fmt = by_name(name.rsplit(".", 1)[1], LD_FORMATS)
-        path = dump_file(state.store, state.build.build_id, fmt, state.dump_folder, PREFIXES)
+        path = dump_file(snap.store, snap.build.build_id, fmt, folder, PREFIXES)
         files.append(
             dcat.artefact(path, site + name, media_type, f"The whole graph, {name}", fmt.w3c)
         )
     return dcat.describe(
-        state.settings.base_iri + "dataset",
+        settings.base_iri + "dataset",
         files,
-        dcat.coverage(state.store),
+        dcat.coverage(snap.store),
         endpoint=site + "sparql",
-        issued=state.build.created[:10],
+        issued=snap.build.created[:10],
     )
 
 
 @router.get("/catalog", summary="DCAT description of the dataset (RDF by negotiation)")
-async def dcat_catalog(request: Request) -> Response:
+async def dcat_catalog(
+    request: Request, snap: Build, settings: Config, folder: DumpFolder
+) -> Response:
     """The dataset, its dumps (media type, size, SHA-256), licence, coverage and endpoint."""
-    state = request.app.state
     accept = request.headers.get("accept") or ""
     fmt = LD_FORMATS[0] if "html" in accept else negotiate(accept, LD_FORMATS)
-    site = str(request.base_url)
-    triples = await run_in_threadpool(catalog, state, site)
+    triples = await run_in_threadpool(catalog, snap, settings, folder)
     return _cached(
         request,
-        ("catalog", fmt.name, site),
-        lambda: serialize(request, triples, state.settings.base_iri + "dataset", fmt, framed=False),
+        ("catalog", fmt.name),
+        lambda: serialize(request, triples, settings.base_iri + "dataset", fmt, framed=False),
     )

@@ -6,9 +6,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from wise_kg.api.conditional import is_fresh, validators
+from wise_kg.api.deps import Build, Config, DumpFolder
 from wise_kg.api.ld_routes import LD_FORMATS, PREFIXES, NotFound, _cached, serialize
-from wise_kg.cache import etag, matches
-from wise_kg.dumps import dump_file
+from wise_kg.api.middleware.compression import accepts_gzip
+from wise_kg.cache import etag
+from wise_kg.dumps import dump_file, gzipped
 from wise_kg.formats import by_name, negotiate
 from wise_kg.void import DUMPS, describe_dataset
 
@@ -17,43 +20,49 @@ DUMP_EXTENSIONS = {name.split(".", 1)[1] for name in DUMPS}
 
 
 @router.get("/dump.{extension}", summary="The whole graph (ontology and data) as one file")
-async def dump(request: Request, extension: str) -> Response:
-    """Turtle (``ttl``), N-Triples (``nt``) or JSON-LD (``jsonld``), streamed from disk."""
+async def dump(request: Request, snap: Build, folder: DumpFolder, extension: str) -> Response:
+    """Turtle (``ttl``), N-Triples (``nt``) or JSON-LD (``jsonld``), streamed from disk.
+
+    gzip-coded when the client accepts it (a copy compressed once per build); byte
+    ranges (``Range``, ``If-Range``) and conditional requests of either coding.
+    """
     if extension not in DUMP_EXTENSIONS:
         raise NotFound(f"No dump in '{extension}'; there are {', '.join(sorted(DUMP_EXTENSIONS))}.")
-    state = request.app.state
     fmt = by_name(extension, LD_FORMATS)
-    tag = etag(state.build.build_id, "dump", fmt.name)
-    if matches(request.headers.get("if-none-match"), tag):
-        return Response(status_code=304, headers={"ETag": tag})
-    path = await run_in_threadpool(
-        dump_file, state.store, state.build.build_id, fmt, state.dump_folder, PREFIXES
-    )
+    build = snap.build
+    headers = validators(etag(build.build_id, "dump", fmt.name), build, "Accept-Encoding")
+    if is_fresh(
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
+        headers["ETag"],
+        headers["Last-Modified"],
+    ):
+        return Response(status_code=304, headers=headers)
+    path = await run_in_threadpool(dump_file, snap.store, build.build_id, fmt, folder, PREFIXES)
+    if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
+        path = await run_in_threadpool(gzipped, path)
+        headers["Content-Encoding"] = "gzip"
     return FileResponse(
-        path,
-        media_type=fmt.content_type,
-        filename=f"wise-kg.{fmt.extension}",
-        headers={"ETag": tag, "Cache-Control": "public, no-cache"},
+        path, media_type=fmt.content_type, filename=f"wise-kg.{fmt.extension}", headers=headers
     )
 
 
 @router.get("/.well-known/void", summary="VoID description of the dataset")
-def void(request: Request) -> Response:
+def void(request: Request, snap: Build, settings: Config) -> Response:
     """Size, vocabularies, SPARQL endpoint, dumps and the linksets to ESCO (RDF by negotiation)."""
-    state = request.app.state
     fmt = (
         negotiate(request.headers.get("accept"), LD_FORMATS)
         if "html" not in (request.headers.get("accept") or "")
         else LD_FORMATS[0]
     )
-    site = str(request.base_url)
+    site = settings.public_base() + "/"
     return _cached(
         request,
-        ("void", fmt.name, site),
+        ("void", fmt.name),
         lambda: serialize(
             request,
-            describe_dataset(state.store, site, state.settings.base_iri),
-            state.settings.base_iri + "dataset",
+            describe_dataset(snap.store, site, settings.base_iri),
+            settings.base_iri + "dataset",
             fmt,
         ),
     )

@@ -9,6 +9,7 @@ context live here too.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,12 +18,16 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from wise_kg import jsonld
+from wise_kg.api.conditional import is_fresh, validators
+from wise_kg.api.deps import Build, Config, snapshot_of
+from wise_kg.api.live import Snapshot
 from wise_kg.api.pages import Linker, build_view, render
 from wise_kg.api.site import request_language
-from wise_kg.cache import etag, matches
+from wise_kg.cache import etag
 from wise_kg.describe import describe
 from wise_kg.errors import WiseKgError
-from wise_kg.formats import GRAPH_FORMATS, Format, by_name, negotiate, wants_html
+from wise_kg.formats import GRAPH_FORMATS, Format, negotiate, wants_html
+from wise_kg.search import LabelIndex
 
 router = APIRouter(tags=["linked data"])
 
@@ -94,19 +99,23 @@ def language(request: Request) -> str:
 
 def render_page(request: Request, template: str, **context: object) -> str:
     """A site page in the request's language, naming the build it shows."""
-    build_id = request.app.state.build.build_id
+    build_id = snapshot_of(request.scope).build.build_id
     return render(template, lang=language(request), build_id=build_id, **context)
 
 
 def _linker(request: Request) -> Linker:
-    state = request.app.state
+    settings, names = request.app.state.settings, snapshot_of(request.scope).names
     lang = language(request)
-    return Linker(state.settings.base_iri, state.names.get(lang, state.names["en"]), lang)
+    return Linker(settings.base_iri, names.get(lang, names["en"]), lang)
 
 
 def _context_ref(request: Request) -> str:
     """The context's URL under the configured base (never built from the Host header)."""
     return jsonld.context_url(request.app.state.settings.base_iri)
+
+
+#: What a resource's answer varies by: its format, and the language of its labels.
+BY_FORMAT_AND_LANGUAGE = "Accept, Accept-Language"
 
 
 def serialize(
@@ -117,54 +126,57 @@ def serialize(
     Documents that are not one resource's page (VoID, the ontology) are written
     by the engine's JSON-LD serializer, compacted with the usual prefixes.
     """
-    headers = {"Vary": "Accept"}
     if fmt.name == "jsonld" and framed:
         document = jsonld.document(triples, iri, _context_ref(request), language(request))
         body = json.dumps(document, ensure_ascii=False)
-        headers["Link"] = f'<{_context_ref(request)}>; rel="{JSONLD_CONTEXT_REL}"'
-        headers["Vary"] = "Accept, Accept-Language"
+        headers = {"Link": f'<{_context_ref(request)}>; rel="{JSONLD_CONTEXT_REL}"'}
         return Response(body, media_type=fmt.content_type, headers=headers)
     use_prefixes = PREFIXES if fmt.name in ("turtle", "jsonld") else None
     body = ox.serialize(triples, format=fmt.engine, prefixes=use_prefixes)
-    return Response(body, media_type=fmt.content_type, headers=headers)
+    return Response(body, media_type=fmt.content_type)
 
 
-def _cached(request: Request, key: object, make) -> Response:
-    """Answer 304 when the client has this build's version, else make the response."""
-    tag = etag(request.app.state.build.build_id, key)
-    if matches(request.headers.get("if-none-match"), tag):
-        return Response(status_code=304, headers={"ETag": tag, "Vary": "Accept"})
+def _cached(
+    request: Request, key: object, make: Callable[[], Response], vary: str = "Accept"
+) -> Response:
+    """Answer 304 when the client has this build's version, else make the response.
+
+    Both carry the build's validators and what the answer varies by.
+    """
+    build = snapshot_of(request.scope).build
+    tag = etag(build.build_id, key)
+    headers = validators(tag, build, vary)
+    if is_fresh(
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
+        tag,
+        headers["Last-Modified"],
+    ):
+        return Response(status_code=304, headers=headers)
     response = make()
-    response.headers["ETag"] = tag
-    response.headers["Cache-Control"] = "public, no-cache"
+    response.headers.update(headers)
     return response
 
 
 @router.get("/id/{path:path}", summary="Dereference a resource IRI (HTML, Turtle, JSON-LD …)")
-def resource(request: Request, path: str) -> Response:
+def resource(request: Request, snap: Build, settings: Config, path: str) -> Response:
     """The resource ``{base}id/{path}``, by content negotiation or file extension."""
-    state = request.app.state
     stem, fixed, html = _split_extension(path)
     fmt = _choose(request, fixed, html)
-    iri = state.settings.base_iri + "id/" + stem
-    triples = describe(state.store, iri) if _valid_iri(iri) else []
+    iri = settings.base_iri + "id/" + stem
+    triples = describe(snap.store, iri) if _valid_iri(iri) else []
     if not triples:
-        return not_found(request, iri)
+        return not_found(request, snap, iri)
 
     def make() -> Response:
         if fmt is None:
             view = build_view(iri, triples, _linker(request))
-            page = render_page(
-                request,
-                "resource.html",
-                view=view,
-                formats=FORMAT_LINKS,
-            )
-            return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
+            page = render_page(request, "resource.html", view=view, formats=FORMAT_LINKS)
+            return HTMLResponse(page)
         return serialize(request, triples, iri, fmt)
 
     key = ("resource", stem, fmt.name if fmt else "html", language(request))
-    return _cached(request, key, make)
+    return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
 
 
 def _valid_iri(iri: str) -> bool:
@@ -175,27 +187,21 @@ def _valid_iri(iri: str) -> bool:
     return True
 
 
-def not_found(request: Request, iri: str) -> Response:
+def not_found(request: Request, snap: Snapshot, iri: str) -> Response:
     """A helpful 404: for people, a page with suggestions; for programs, plain text."""
-    state = request.app.state
     if wants_html(request.headers.get("accept"), LD_FORMATS):
         words = iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
-        found = state.search.similar(iri) or state.search.search(words, limit=5)
+        found = snap.search.similar(iri) or snap.search.search(words, limit=5)
         hits = _hit_views(request, found)
-        page = render_page(
-            request,
-            "not_found.html",
-            iri=iri,
-            hits=hits,
-            base=state.settings.base_iri,
-        )
-        return HTMLResponse(page, status_code=404)
+        base = request.app.state.settings.base_iri
+        page = render_page(request, "not_found.html", iri=iri, hits=hits, base=base)
+        return HTMLResponse(page, status_code=404, headers={"Vary": BY_FORMAT_AND_LANGUAGE})
     raise NotFound(f"No resource has the IRI {iri}. Try /search?q=… or the SPARQL endpoint.")
 
 
 def _hit_views(request: Request, hits: list) -> list[dict[str, str | None]]:
     """Search hits as shown: a link on this site and the label in the request's language."""
-    linker, lang, index = _linker(request), language(request), request.app.state.search
+    linker, lang, index = _linker(request), language(request), snap_search(request)
     return [
         {
             "iri": hit.iri,
@@ -209,9 +215,15 @@ def _hit_views(request: Request, hits: list) -> list[dict[str, str | None]]:
     ]
 
 
+def snap_search(request: Request) -> LabelIndex:
+    """The label index of the request's build."""
+    return snapshot_of(request.scope).search
+
+
 @router.get("/search", summary="Search labels in every language (autocomplete)")
 async def search(
     request: Request,
+    snap: Build,
     q: Annotated[str, Query(description="Text to look for in labels.", max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     lang: Annotated[
@@ -222,31 +234,26 @@ async def search(
     html = wants_html(request.headers.get("accept"), ())
 
     def make() -> Response:
-        found = request.app.state.search.search(q, limit=limit, lang=lang)
+        found = snap.search.search(q, limit=limit, lang=lang)
         hits = _hit_views(request, found)
         if html:
-            page = render_page(request, "search.html", query=q, hits=hits)
-            return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
-        return JSONResponse(hits, headers={"Vary": "Accept, Accept-Language"})
+            return HTMLResponse(render_page(request, "search.html", query=q, hits=hits))
+        return JSONResponse(hits)
 
-    return _cached(request, ("search", q, limit, lang, html, language(request)), make)
+    key = ("search", q, limit, lang, html, language(request))
+    return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
 
 
 @router.get("/", summary="Home page", response_class=HTMLResponse)
-def home(request: Request) -> Response:
+def home(request: Request, snap: Build) -> Response:
     """The concept schemes with their sizes, the entry points, a search box."""
-    state = request.app.state
     return _cached(
         request,
         ("home", language(request)),
         lambda: HTMLResponse(
-            render_page(
-                request,
-                "home.html",
-                schemes=state.schemes,
-                triples=state.build.quads,
-            )
+            render_page(request, "home.html", schemes=snap.schemes, triples=snap.build.quads)
         ),
+        "Accept-Language",
     )
 
 
@@ -272,5 +279,9 @@ def choose_document_format(request: Request, extension: str | None) -> Format | 
     if extension:
         if extension == "html":
             return None
-        return by_name(extension, LD_FORMATS)
+        for fmt in LD_FORMATS:
+            if extension == fmt.extension:
+                return fmt
+        names = ", ".join(["html", *(f.extension for f in LD_FORMATS)])
+        raise NotFound(f"No document with the extension '.{extension}'; there are {names}.")
     return _choose(request, None, False)

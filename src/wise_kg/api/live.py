@@ -2,7 +2,8 @@
 
 Everything the routes read from a build (the store, its manifest, its graphs,
 names, label index, schemes and query workers) is opened together as one
-:class:`Snapshot` and installed on ``app.state`` in one step of the event loop.
+:class:`Snapshot` and installed as ``app.state.snapshot`` in one assignment; each
+request reads the one it started with (:mod:`wise_kg.api.deps`).
 A :class:`Refresher` asks the backend every ``reload_seconds`` which build is in
 service; when it changed, the new snapshot is opened beside the old one, swapped
 in, and the old query workers are stopped once their queries can have finished.
@@ -79,12 +80,9 @@ async def open_snapshot(settings: Settings, backend: Backend, *, verify: bool) -
 
 
 def install(app: FastAPI, snapshot: Snapshot) -> None:
-    """Make ``snapshot`` the one the routes read (no await: requests see it whole)."""
-    state = app.state
-    state.store, state.build, state.graphs = snapshot.store, snapshot.build, snapshot.graphs
-    state.names, state.search, state.schemes = snapshot.names, snapshot.search, snapshot.schemes
-    state.pool = snapshot.pool
-    state.store_error = None
+    """Make ``snapshot`` the one new requests read (one assignment: they see it whole)."""
+    app.state.snapshot = snapshot
+    app.state.store_error = None
     # The label index and names are hundreds of thousands of long-lived objects: keep the
     # garbage collector from walking them again and again (pauses of tens of ms at p99).
     gc.collect()
@@ -120,7 +118,7 @@ class Refresher:
         except WiseKgError as err:
             state.store_error = str(err)
             return
-        if build_id == state.build.build_id:
+        if build_id == state.snapshot.build.build_id:
             state.store_error = None
             return
         try:
@@ -128,10 +126,10 @@ class Refresher:
         except WiseKgError as err:
             state.store_error = f"build {build_id} could not be opened: {err}"
             return
-        old_pool, old_store = state.pool, state.store
+        old = state.snapshot
         install(self.app, snapshot)
         LOG.info("now serving build %s", snapshot.build.build_id)
-        self._retire(old_pool, old_store)
+        self._retire(old.pool, old.store)
 
     def _retire(self, pool: QueryPool, store: Any) -> None:
         """Stop a replaced build's workers (and close its connections to a remote engine)
@@ -150,6 +148,6 @@ class Refresher:
         """Stop checking, and every pool still running."""
         if self._task is not None:
             self._task.cancel()
-        for pool in [*self._retired, self.app.state.pool]:
+        for pool in [*self._retired, self.app.state.snapshot.pool]:
             pool.close()
         self._retired.clear()

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg import ontodoc
+from wise_kg.api.deps import Build
 from wise_kg.api.ld_routes import _cached, choose_document_format, serialize
+from wise_kg.api.live import Snapshot
 from wise_kg.config import GRAPH_BASE, ONTOLOGY_IRI
 
 router = APIRouter(tags=["linked data"])
@@ -27,23 +29,22 @@ def ontology_triples(store: ox.Store) -> list[ox.Triple]:
 
 
 @router.get("/ontology", summary="The ontology (HTML documentation or RDF by negotiation)")
-def ontology(request: Request) -> Response:
+def ontology(request: Request, snap: Build) -> Response:
     """The ontology: a page with one anchor per term, or its triples."""
-    return _ontology(request, None)
+    return _ontology(request, snap, None)
 
 
 @router.get(
     "/ontology.{extension}", summary="The ontology in one format (html, ttl, jsonld, nt, rdf)"
 )
-def ontology_as(request: Request, extension: str) -> Response:
+def ontology_as(request: Request, snap: Build, extension: str) -> Response:
     """The ontology in the format its extension names."""
-    return _ontology(request, extension)
+    return _ontology(request, snap, extension)
 
 
-def _ontology(request: Request, extension: str | None) -> Response:
-    state = request.app.state
+def _ontology(request: Request, snap: Snapshot, extension: str | None) -> Response:
     fmt = choose_document_format(request, extension)
-    triples = ontology_triples(state.store)
+    triples = ontology_triples(snap.store)
     if fmt is not None:
         return _cached(
             request,
@@ -53,5 +54,5 @@ def _ontology(request: Request, extension: str | None) -> Response:
     return _cached(
         request,
         ("ontology", "html"),
-        lambda: HTMLResponse(ontodoc.html(triples), headers={"Vary": "Accept"}),
+        lambda: HTMLResponse(ontodoc.html(triples)),
     )

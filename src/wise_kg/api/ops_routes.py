@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from wise_kg.api.deps import Build, Config
 from wise_kg.errors import WiseKgError
 
 router = APIRouter(tags=["service"])
@@ -21,35 +22,34 @@ class Unauthorized(WiseKgError):
 
 
 @router.get("/health", summary="Liveness: the process answers")
-def health(request: Request) -> dict[str, object]:
+def health(snap: Build) -> dict[str, object]:
     """Always 200 while the process runs; names the build it serves."""
-    build = request.app.state.build
+    build = snap.build
     return {"status": "ok", "build": build.build_id, "quads": build.quads, "pid": os.getpid()}
 
 
 @router.get("/ready", summary="Readiness: the store is open and queries can run")
-def ready(request: Request) -> Response:
+def ready(request: Request, snap: Build, settings: Config) -> Response:
     """200 when the store answers and every query worker is alive, else 503 with the reason."""
-    state = request.app.state
-    workers = state.pool.alive()
-    error = state.store_error
-    ok = error is None and workers == state.settings.query_workers
+    workers = snap.pool.alive()
+    error = request.app.state.store_error
+    ok = error is None and workers == settings.query_workers
     body = {
         "ready": ok,
-        "build": state.build.build_id,
+        "build": snap.build.build_id,
         "workers": workers,
         "error": error,
         # whether the query workers are kept off the network, and if not, why
-        "sandbox": state.pool.confinement or "query workers cannot open network sockets",
-        "sandboxed": state.pool.confinement is None,
+        "sandbox": snap.pool.confinement or "query workers cannot open network sockets",
+        "sandboxed": snap.pool.confinement is None,
     }
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics (bearer token if one is configured)")
-def metrics(request: Request) -> Response:
+def metrics(request: Request, settings: Config) -> Response:
     """Request counts and latencies by route and status, errors by kind, cache outcomes."""
-    token = request.app.state.settings.admin_token
+    token = settings.admin_token
     if token is not None:
         given = request.headers.get("authorization", "")
         expected = "Bearer " + token.get_secret_value()

@@ -1,13 +1,17 @@
 """The fast path: a repeated GET is answered from memory before routing.
 
 Every answer of a build is immutable, so a whole response (status 200, an ETag,
-``Cache-Control: public``) is kept under what made it: the build, the path and
-query string, and the request headers it may vary on (``Accept``,
-``Accept-Language``, ``Host``, whether there is an ``Origin``). The same request
-again is answered with the same bytes — or a 304 for a matching
-``If-None-Match`` — without FastAPI's routing, parameter validation, content
-negotiation or the query workers. It sits inside the access log and the request
-guard, so such requests are still checked, logged and counted.
+``Cache-Control: public``) is kept under what made it, read as the routes read it:
+the request's build (:mod:`wise_kg.api.deps`), the path and query string, the
+request headers it may vary on (``Accept`` and ``Accept-Language``, whose first
+value the routes read; whether gzip is accepted; whether there is an ``Origin``).
+Nothing else reaches an answer: links are made from the configured public address,
+never from ``Host`` or proxy headers. The same request again (GET or HEAD) is
+answered with the same bytes — or a 304 for a matching ``If-None-Match`` or
+``If-Modified-Since`` — without FastAPI's routing, parameter validation, content
+negotiation or the query workers. Requests for byte ranges go to their route. It
+sits inside the access log and the request guard, so such requests are still
+checked, logged and counted. Each entry is counted with its key's bytes.
 """
 
 from __future__ import annotations
@@ -15,15 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from wise_kg.api.conditional import is_fresh
+from wise_kg.api.deps import snapshot_of
+from wise_kg.api.middleware.compression import accepts_gzip
 from wise_kg.api.observability import ASGIApp, Message, Metrics, Receive, Scope, Send
-from wise_kg.cache import ResultCache, matches
+from wise_kg.cache import ResultCache
 
-#: The request headers an answer may depend on (each route's ``Vary``, and the base URL).
-KEYED = (b"accept", b"accept-language", b"host")
+#: The request headers an answer may vary on, as each route's ``Vary`` names them.
+KEYED = (b"accept", b"accept-language")
 #: Response headers kept with the body and replayed (content-length is recomputed).
 DROPPED = frozenset({b"content-length", b"x-request-id", b"date", b"server"})
 #: Headers a 304 repeats (RFC 9110 §15.4.5).
-NOT_MODIFIED = frozenset({b"etag", b"vary", b"cache-control"})
+NOT_MODIFIED = frozenset({b"etag", b"vary", b"cache-control", b"last-modified"})
 
 
 @dataclass(frozen=True)
@@ -34,11 +41,18 @@ class Replay:
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
     route: Any
+    key_bytes: int
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
-        size = len(self.body) + sum(len(n) + len(v) for n, v in self.headers)
+        size = self.key_bytes + len(self.body) + sum(len(n) + len(v) for n, v in self.headers)
         object.__setattr__(self, "size", size)
+
+    @property
+    def last_modified(self) -> str | None:
+        """The remembered ``Last-Modified``, if the answer had one."""
+        found = next((v for n, v in self.headers if n.lower() == b"last-modified"), None)
+        return found.decode("latin-1") if found is not None else None
 
     def __len__(self) -> int:
         return self.size
@@ -52,26 +66,32 @@ class ReplayMiddleware:
         self.hits = metrics.cache.labels("hit")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        state = getattr(scope["app"].state, "build", None)
-        if state is None:  # not serving yet
+        if getattr(scope["app"].state, "snapshot", None) is None:  # not serving yet
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
+        headers = _first_values(scope["headers"])
+        if b"range" in headers:  # a part of an answer: its route knows how
+            await self.app(scope, receive, send)
+            return
         key = (
-            state.build_id,
+            snapshot_of(scope).build.build_id,
             scope["path"],
             scope["query_string"],
             *(headers.get(name) for name in KEYED),
+            accepts_gzip(headers.get(b"accept-encoding")),
             b"origin" in headers,
         )
         found = self.cache.get(key)
         if found is not None:
             scope["route"] = found.route
             self.hits.inc()
-            await _answer(found, headers.get(b"if-none-match"), send)
+            await _answer(found, headers, send)
+            return
+        if scope["method"] == "HEAD":  # headers only: nothing to keep
+            await self.app(scope, receive, send)
             return
         await self.app(scope, receive, self._recorder(scope, key, send))
 
@@ -109,14 +129,29 @@ class ReplayMiddleware:
         if etag is None or not headers.get(b"cache-control", b"").startswith(b"public"):
             return  # only answers that say they are one build's immutable answer
         kept = tuple((n, v) for n, v in start["headers"] if n.lower() not in DROPPED)
-        self.cache.put(key, Replay(etag, kept, body, scope.get("route")))
+        key_bytes = sum(len(part) for part in key if isinstance(part, (bytes, str)))
+        self.cache.put(key, Replay(etag, kept, body, scope.get("route"), key_bytes))
 
 
-async def _answer(found: Replay, if_none_match: bytes | None, send: Send) -> None:
+def _first_values(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """Each header's first value, as the routes read them (Starlette's ``headers.get``)."""
+    found: dict[bytes, bytes] = {}
+    for name, value in headers:
+        found.setdefault(name, value)
+    return found
+
+
+async def _answer(found: Replay, headers: dict[bytes, bytes], send: Send) -> None:
     """Send a remembered response, or a 304 when the client already has it."""
-    if matches(if_none_match.decode("latin-1") if if_none_match else None, found.etag.decode()):
-        headers = [(n, v) for n, v in found.headers if n.lower() in NOT_MODIFIED]
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
+    if_none_match, since = headers.get(b"if-none-match"), headers.get(b"if-modified-since")
+    if is_fresh(
+        if_none_match.decode("latin-1") if if_none_match else None,
+        since.decode("latin-1") if since else None,
+        found.etag.decode("latin-1"),
+        found.last_modified,
+    ):
+        kept = [(n, v) for n, v in found.headers if n.lower() in NOT_MODIFIED]
+        await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
         return
     length = (b"content-length", str(len(found.body)).encode())

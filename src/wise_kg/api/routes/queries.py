@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from wise_kg.api.answers import respond
+from wise_kg.api.answers import respond, single
+from wise_kg.api.deps import Config, Queries
 from wise_kg.queries import find
 from wise_kg.sparql.admission import inspect
 
@@ -12,7 +13,7 @@ router = APIRouter(tags=["queries"])
 
 
 @router.get("/queries", summary="The saved queries and their parameters")
-def list_queries(request: Request) -> list[dict[str, object]]:
+def list_queries(saved: Queries, settings: Config) -> list[dict[str, object]]:
     """Every saved query: name, summary, description, tags, parameters, URL."""
     return [
         {
@@ -20,23 +21,28 @@ def list_queries(request: Request) -> list[dict[str, object]]:
             "summary": q.summary,
             "description": q.description,
             "tags": list(q.tags),
-            "url": str(request.url_for("run_query", name=q.name)),
+            "url": f"{settings.public_base()}/queries/{q.name}",
             "parameters": [
                 {"name": p.name, "type": p.kind, "required": p.required, "default": p.default}
                 for p in q.params
             ],
         }
-        for q in request.app.state.queries.values()
+        for q in saved.values()
     ]
 
 
 @router.get("/queries/{name}", summary="Run a saved query with its parameters")
-async def run_query(request: Request, name: str) -> Response:
+async def run_query(request: Request, saved: Queries, name: str) -> Response:
     """Run one saved query; parameters come as query-string values, bound as RDF terms.
 
     Answers in the same formats as ``/sparql`` (``Accept`` or ``format``).
     """
-    saved = find(request.app.state.queries, name)
-    values = {k: v for k, v in request.query_params.items() if k != "format"}
-    bindings = saved.bind(values)
-    return await respond(request, saved.text, inspect(saved.text), bindings=bindings)
+    query = find(saved, name)
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    values = {k: single(params, k) or "" for k in params}  # one value each, as on /sparql
+    fmt = values.pop("format", None)
+    bindings = query.bind(values)
+    formats = {"format": [fmt] if fmt is not None else []}
+    return await respond(request, query.text, inspect(query.text), formats, bindings=bindings)

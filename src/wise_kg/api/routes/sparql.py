@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse
 from starlette.routing import Route
 
 from wise_kg.api import query_form, yasgui
-from wise_kg.api.answers import respond, single
+from wise_kg.api.answers import endpoint_url, respond, single
+from wise_kg.api.deps import snapshot_of
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
 from wise_kg.formats import (
     DESCRIPTION_FORMATS,
@@ -110,18 +111,18 @@ async def _post(request: Request) -> Response:
 
 def _describe(request: Request) -> Response:
     """The service description (RDF by negotiation), or the query form for browsers."""
-    state = request.app.state
-    endpoint = str(request.url_for("sparql"))
+    state, snap = request.app.state, snapshot_of(request.scope)
+    endpoint = endpoint_url(request)
     accept = request.headers.get("accept")
     headers = {"Vary": "Accept"}
     if wants_html(accept, DESCRIPTION_FORMATS):
         if state.yasgui is not None:
             examples = [(q.name, q.summary, q.text) for q in state.queries.values()]
             return HTMLResponse(yasgui.page(endpoint, examples), headers=headers)
-        return HTMLResponse(query_form.page(endpoint, sorted(state.graphs)), headers=headers)
+        return HTMLResponse(query_form.page(endpoint, sorted(snap.graphs)), headers=headers)
     fmt = negotiate(accept, DESCRIPTION_FORMATS)
     triples = describe(
-        endpoint, state.build.graphs, union_default_graph=state.settings.union_default_graph
+        endpoint, snap.build.graphs, union_default_graph=state.settings.union_default_graph
     )
     body = ox.serialize(triples, format=fmt.engine, prefixes=SD_PREFIXES)
     return Response(body, media_type=fmt.content_type, headers=headers)

@@ -3,17 +3,20 @@
 ``store_path`` (default ``.wise-kg/store``) is a symbolic link to one build
 directory under ``store_path.builds/``. A build writes a new directory and
 replaces the link in one ``rename``; readers open the target read-only, so a
-failed build never touches the store in service.
+failed build never touches the store in service. A build directory is complete
+once its manifest is written (last); the link only ever points at a complete one.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,14 +69,13 @@ def write_manifest(directory: Path, info: BuildInfo) -> None:
 
 
 def read_manifest(directory: Path) -> BuildInfo:
-    """The description of a completed build; a missing one means the build is not usable."""
+    """The description of a completed build; a missing or torn one means it is not usable."""
     try:
-        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
+        return BuildInfo(**json.loads((directory / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as err:
         raise StoreNotBuilt(
             f"{directory} is not a complete wise-kg build ({err}); run `wise-kg build`"
         ) from None
-    return BuildInfo(**data)
 
 
 def new_build_id() -> tuple[str, str]:
@@ -82,11 +84,37 @@ def new_build_id() -> tuple[str, str]:
     return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8], now.isoformat()
 
 
+@contextmanager
+def _one_build_at_a_time(link: Path) -> Iterator[None]:
+    """Hold the store's build lock (a ``flock`` on its builds folder) until the block ends.
+
+    A second build waits for the first. The kernel releases the lock when its
+    process dies, even killed, so a build directory without a manifest found by
+    the lock's holder is the leftover of a dead build, never one being written.
+    """
+    folder = builds_dir(link)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError as err:
+        raise StoreWriteError(f"cannot create a build under {folder}: {err.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
 def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
-    """Write quads into a new build directory and swap ``link`` to it.
+    """Write quads into a new build directory and swap ``link`` to it, one build at a time.
 
     Any failure removes the half-written directory; the link is untouched.
     """
+    with _one_build_at_a_time(link):
+        return _publish(link, quads, fingerprint)
+
+
+def _publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str) -> BuildInfo:
     build_id, created = new_build_id()
     try:
         directory = new_build_dir(link, build_id)
@@ -117,7 +145,7 @@ def publish(link: Path, quads: Iterable[ox.Quad], fingerprint: str = "") -> Buil
 
 
 def swap(link: Path, target: Path) -> None:
-    """Point ``link`` at ``target`` atomically, then prune old builds."""
+    """Point ``link`` at ``target`` atomically, then prune old builds (build lock held)."""
     tmp = link.with_name(link.name + ".swap")
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
@@ -127,16 +155,28 @@ def swap(link: Path, target: Path) -> None:
 
 
 def _prune(link: Path, keep: Path) -> None:
-    builds = sorted(
-        (p for p in builds_dir(link).iterdir() if p.is_dir() and p.resolve() != keep.resolve()),
-        key=lambda p: p.stat().st_mtime,
-    )
-    for old in builds[:-KEEP_PREVIOUS] if KEEP_PREVIOUS else builds:
-        shutil.rmtree(old, ignore_errors=True)
+    """Remove every build directory but ``keep`` and the ``KEEP_PREVIOUS`` newest complete ones.
+
+    Newest by the time in their manifests, not on disk (a copy or a restore changes
+    that, and a dead build's folder is newer than the good ones). Directories without
+    a readable manifest are leftovers of builds that died (the caller holds the build
+    lock, so none is being written): removed too.
+    """
+    complete: list[tuple[str, Path]] = []
+    for path in builds_dir(link).iterdir():
+        if not path.is_dir() or path.resolve() == keep.resolve():
+            continue
+        try:
+            complete.append((read_manifest(path).created, path))
+        except StoreNotBuilt:
+            discard(path)
+    complete.sort(reverse=True)
+    for _created, old in complete[KEEP_PREVIOUS:]:
+        discard(old)
 
 
 def discard(directory: Path) -> None:
-    """Remove a build directory that did not complete."""
+    """Remove a build directory (one that did not complete, or an old one)."""
     shutil.rmtree(directory, ignore_errors=True)
 
 

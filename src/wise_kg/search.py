@@ -3,7 +3,8 @@
 Every ``skos:prefLabel``, ``skos:altLabel``, ``skos:notation`` and ``rdfs:label``
 in every language is indexed, folded (case and accents ignored). A query is
 ranked: exact label, then label prefix, then word prefix, then substring;
-preferred labels before alternative ones, shorter labels first.
+preferred labels before alternative ones, shorter labels first. An unknown IRI
+gets the indexed IRIs close to it (a typo in a slug), at a bounded cost.
 
 >>> index = LabelIndex([("http://x/a", "Placement", "en", "prefLabel", "Need"),
 ...                     ("http://x/b", "Supporting work 3 - Placement", "en", "prefLabel", "Area")])
@@ -99,6 +100,8 @@ class LabelIndex:
         for lang in {lang for lang, n in languages.items() if n < len(self.entries) / 2} | {""}:
             self._texts[lang] = _Text([e for e in self.entries if e.lang in (lang, None)])
         self._languages = frozenset(languages)
+        self._types = {e.iri: e.type for e in self.entries}
+        self._iris = _Trigrams(list(self.best))
 
     @classmethod
     def from_store(cls, store: ox.Store) -> LabelIndex:
@@ -147,10 +150,83 @@ class LabelIndex:
         return self.preferred.get((iri, lang))
 
     def similar(self, iri: str, limit: int = 5) -> list[Hit]:
-        """Known resources whose IRI is close to ``iri`` (for "did you mean" on a 404)."""
-        close = difflib.get_close_matches(iri, list(self.best), n=limit, cutoff=0.8)
-        types = {e.iri: e.type for e in self.entries}
-        return [Hit(c, self.best[c], self.best[c], None, types.get(c, "")) for c in close]
+        """Known resources whose IRI is close to ``iri`` (for "did you mean" on a 404).
+
+        Only the few IRIs sharing the most of its rarer trigrams are compared, so the
+        cost does not grow with the number of resources.
+        """
+        close = closest(iri, self._iris.candidates(iri), limit)
+        return [Hit(c, self.best[c], self.best[c], None, self._types.get(c, "")) for c in close]
+
+
+#: At most this many postings of the trigram index are read for one unknown IRI ...
+READ = 4000
+#: ... and this many of the IRIs found there (those sharing the most trigrams) compared.
+SCORED = 50
+#: How close a suggestion must be (difflib's ratio, past the folder both IRIs share).
+CUTOFF = 0.75
+
+
+def trigrams(text: str) -> set[str]:
+    """The three-character substrings of ``text``."""
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+class _Trigrams:
+    """IRIs by the trigrams they hold, to find the few IRIs worth comparing to an unknown one."""
+
+    def __init__(self, iris: list[str]):
+        self.iris = iris
+        postings: dict[str, list[int]] = {}
+        for i, iri in enumerate(iris):
+            for gram in trigrams(iri):
+                postings.setdefault(gram, []).append(i)
+        self.postings = {gram: array("I", ids) for gram, ids in postings.items()}
+
+    def candidates(self, iri: str) -> list[str]:
+        """The (at most ``SCORED``) IRIs sharing the most of the rarer trigrams of ``iri``.
+
+        The trigrams' postings are read rarest first, whole, while they fit in ``READ``
+        (the first in part if it alone does not): rare trigrams tell a resource from
+        its siblings, and a typo spoils only the few around it; common ones, such as
+        the base IRI's, are not worth reading.
+        """
+        found = (self.postings.get(gram) for gram in trigrams(iri))
+        lists = sorted((ids for ids in found if ids), key=len)
+        first = lists[0][:READ] if lists else array("I")
+        shared = Counter(first)
+        read = len(first)
+        for ids in lists[1:]:
+            read += len(ids)
+            if read > READ:
+                break
+            shared.update(ids)
+        return [self.iris[i] for i, _n in shared.most_common(SCORED)]
+
+
+def closest(iri: str, candidates: Iterable[str], limit: int) -> list[str]:
+    """The candidates close to ``iri``, closest first: compared past the folder they share,
+    so that a long common base does not make every short IRI look alike."""
+    scored = []
+    for candidate in candidates:
+        ours, theirs = _past_shared_folder(iri, candidate)
+        matcher = difflib.SequenceMatcher(None, ours, theirs)
+        if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
+            score = matcher.ratio()
+            if score >= CUTOFF:
+                scored.append((-score, candidate))
+    return [candidate for _score, candidate in sorted(scored)[:limit]]
+
+
+def _past_shared_folder(one: str, other: str) -> tuple[str, str]:
+    """Both strings without the longest prefix they share that ends with a slash or a hash."""
+    shared = 0
+    for at, (a, b) in enumerate(zip(one, other, strict=False)):
+        if a != b:
+            break
+        if a in "/#":
+            shared = at + 1
+    return one[shared:], other[shared:]
 
 
 #: What may precede a word inside a label (the start of a label is a match by prefix).

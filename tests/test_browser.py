@@ -4,12 +4,14 @@ Playwright never downloads a browser here: it starts ``/usr/bin/chromium`` (Debi
 package, which ``.ci/run`` installs), in a fresh temporary profile, with the background
 networking switched off. Every request the pages make is recorded and must go to the
 test server on 127.0.0.1 alone; anything else is also aborted, so a test cannot reach
-out even when it fails.
+out even when it fails. Every page runs under the server's Content-Security-Policy: a
+violation Chromium reports on the console counts as a script error.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +21,11 @@ import pytest
 
 from wise_kg import queries
 from wise_kg.api import yasgui
+from wise_kg.api.routes import docs
+from wise_kg.build import build
+from wise_kg.config import Settings
+
+from .conftest import LiveServer, copy_project
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.is_file():
@@ -43,6 +50,8 @@ FLAGS = [
 LOCAL = "127.0.0.1"
 PLACEMENT = "https://w3id.org/wise-kg/id/need/placement"
 TIMEOUT_MS = 20_000
+#: What Chromium's console messages about a blocked script, style or request contain.
+CSP_MESSAGE = "Content Security Policy"
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +66,18 @@ def browser() -> Iterator[sync_api.Browser]:
 
 
 class Visit:
-    """One browser tab and what it did: every request made and every script error."""
+    """One browser tab and what it did: every request made, every script error and
+    every Content-Security-Policy violation."""
 
     def __init__(self, page: sync_api.Page):
         self.page = page
         self.requests: list[str] = []
         self.errors: list[str] = []
+
+    def console(self, message: sync_api.ConsoleMessage) -> None:
+        """Count a console message about the Content-Security-Policy as an error."""
+        if CSP_MESSAGE in message.text:
+            self.errors.append(message.text)
 
     def foreign(self) -> list[str]:
         """The requests that went (or tried to go) anywhere but the test server."""
@@ -91,6 +106,7 @@ def visit(browser: sync_api.Browser) -> Iterator[Visit]:
     seen = Visit(page)
     page.on("request", lambda request: seen.requests.append(request.url))
     page.on("pageerror", lambda error: seen.errors.append(str(error)))
+    page.on("console", seen.console)
     try:
         yield seen
     finally:
@@ -119,13 +135,14 @@ needs_yasgui = pytest.mark.skipif(
 )
 
 
-def _open_yasgui(page: sync_api.Page, url: str) -> None:
-    """Open the YASGUI page and wait until its first tab is there."""
-    page.goto(url)
+def _open_yasgui(page: sync_api.Page, url: str) -> sync_api.Response | None:
+    """Open the YASGUI page and wait until its first tab is there; the page's response."""
+    response = page.goto(url)
     assert page.locator("#yasgui").count() == 1, (
         f"{url} does not serve the YASGUI page (is yasgui.page wired into /sparql?)"
     )
     page.wait_for_function("() => window.yasgui && window.yasgui.getTab()")
+    return response
 
 
 @needs_yasgui
@@ -258,5 +275,146 @@ def test_search_box_suggests_concepts(server, client: httpx.Client, visit: Visit
     page.wait_for_function(
         "label => document.body.innerHTML.includes(label)", arg=label, timeout=TIMEOUT_MS
     )
+    assert visit.errors == []
+    assert visit.foreign() == []
+
+
+# --- Under the Content-Security-Policy ----------------------------------------------------
+
+
+def _policy(response: sync_api.Response | None, status: int = 200) -> None:
+    """The page came with a Content-Security-Policy that runs this server's scripts only."""
+    assert response is not None and response.status == status, response and response.status
+    policy = response.headers.get("content-security-policy", "")
+    directives = dict(part.strip().partition(" ")[::2] for part in policy.split(";"))
+    assert directives.get("script-src") == "'self'", policy
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/id/need/placement", "/id/need/placement?lang=it", "/search?q=placement", "/ontology"],
+)
+def test_site_pages_run_under_the_policy(server, visit: Visit, path: str) -> None:
+    page = visit.page
+    _policy(page.goto(server.url + path))
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").count() >= 1
+    assert visit.errors == []
+    assert visit.foreign() == []
+
+
+def test_not_found_page_runs_under_the_policy(server, visit: Visit) -> None:
+    _policy(visit.page.goto(server.url + "/id/need/no-such-need"), 404)
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.errors == []
+    assert visit.foreign() == []
+
+
+@needs_yasgui
+def test_yasgui_runs_under_the_policy(server, visit: Visit) -> None:
+    page = visit.page
+    _policy(_open_yasgui(page, server.url + "/sparql"))
+    assert page.evaluate("() => window.yasgui.getTab().getYasqe().getValue()").strip()
+    page.wait_for_load_state("networkidle")
+    assert visit.errors == []
+    assert visit.foreign() == []
+
+
+needs_docs = pytest.mark.skipif(
+    any(docs.package_dir(v, PROJECT) is None for v in (docs.SWAGGER_UI, docs.REDOC)),
+    reason="Swagger UI and ReDoc are not installed in node_modules/ (`make` runs `npm ci`); "
+    "/docs and /redoc say so",
+)
+
+
+def _operations(client: httpx.Client) -> list[tuple[str, str]]:
+    """Every (method, path) of the OpenAPI description."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return [(method, path) for path, item in paths.items() for method in item]
+
+
+@needs_docs
+def test_swagger_ui_lists_the_operations(server, client: httpx.Client, visit: Visit) -> None:
+    page = visit.page
+    _policy(page.goto(server.url + "/docs"))
+    page.locator(".opblock").first.wait_for()
+    operations = _operations(client)
+    assert page.locator(".opblock").count() == len(operations)
+    shown = page.locator(".opblock-summary-path").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.path)"
+    )
+    assert sorted(set(shown)) == sorted({path for _method, path in operations})
+
+    # Open GET /sparql: its answer's media types and error statuses, as described.
+    operation = page.locator("#operations-sparql-sparql_get")
+    operation.locator(".opblock-summary").click()
+    ok = operation.locator('tr.response[data-code="200"] select.content-type option')
+    ok.first.wait_for(state="attached")
+    assert {"application/sparql-results+json", "text/csv", "text/html"} <= set(ok.all_inner_texts())
+    codes = operation.locator("tr.response").evaluate_all("rows => rows.map(r => r.dataset.code)")
+    assert {"200", "400", "406", "503"} <= set(codes)
+    assert visit.errors == []
+    assert visit.foreign() == [], "Swagger UI asked another host"
+    assert any(url.endswith("/swagger-ui-bundle.js") for url in visit.requests)
+
+
+@needs_docs
+def test_redoc_shows_the_operations(server, client: httpx.Client, visit: Visit) -> None:
+    page = visit.page
+    _policy(page.goto(server.url + "/redoc"))
+    heading = page.locator("h2", has_text="SPARQL query via GET")
+    heading.first.wait_for()
+    summaries = client.get("/openapi.json").json()["paths"]["/ontology"]["get"]["summary"]
+    assert page.locator("h2", has_text=summaries).count() == 1
+    page.wait_for_load_state("networkidle")
+    assert visit.errors == []
+    assert visit.foreign() == [], "ReDoc asked another host"
+
+
+# --- An IRI that is not http(s) is never a live link --------------------------------------
+
+TRAP_FIXTURE = Path(__file__).parent / "data" / "invalid" / "WebIri.ttl"
+TRAP_PAGE = "/id/fixture/WebIri/need"
+TRAP_IRI = "javascript:alert(document.domain)"
+
+
+@pytest.fixture(scope="module")
+def trap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server over the real sources plus a need that points at a ``javascript:`` IRI."""
+    root = copy_project(tmp_path_factory.mktemp("trap"))
+    shutil.copy(TRAP_FIXTURE, root / "data" / "web-iri-trap.ttl")
+    settings = Settings(project_dir=root, store_path=root / ".wise-kg" / "store")
+    build(settings)
+    with LiveServer(settings) as live:
+        yield live
+
+
+def _hrefs(page: sync_api.Page) -> list[str]:
+    """Every link target of the page (HTML and SVG), resolved against the page's URL."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll("[href]"),
+                             e => new URL(e.getAttribute("href"), location.href).href)"""
+    )
+
+
+@pytest.mark.parametrize("path", [TRAP_PAGE, "/search?q=Read+more"])
+def test_a_javascript_iri_is_shown_as_text(
+    trap_server: LiveServer, visit: Visit, path: str
+) -> None:
+    page = visit.page
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    response = page.goto(trap_server.url + path)
+    assert response is not None and response.ok
+    assert all(urlsplit(href).scheme in ("http", "https") for href in _hrefs(page)), _hrefs(page)
+    label = page.locator("main").get_by_text("Read more", exact=True)
+    assert label.count() >= 1
+    for shown in label.all():  # in the table, the search hits and the diagram: not links
+        shown.click()
+    if path == TRAP_PAGE:
+        assert page.locator("main").get_by_text(TRAP_IRI).count() >= 1  # shown whole
+        assert page.locator("svg.diagram text", has_text="Read more").count() == 1
+    assert dialogs == []
+    assert page.url == trap_server.url + path
     assert visit.errors == []
     assert visit.foreign() == []

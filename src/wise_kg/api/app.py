@@ -14,7 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
 
 from wise_kg import __version__, queries
-from wise_kg.api import live, yasgui
+from wise_kg.api import live, pages, yasgui
 from wise_kg.api.catalog_routes import router as catalog_router
 from wise_kg.api.data_routes import router as data_router
 from wise_kg.api.guards import RequestGuard
@@ -22,11 +22,12 @@ from wise_kg.api.ld_routes import router as ld_router
 from wise_kg.api.middleware.compression import Compression
 from wise_kg.api.middleware.head import HeadAsGet
 from wise_kg.api.middleware.queries import QueryFastPath
+from wise_kg.api.middleware.security import SecurityHeaders
 from wise_kg.api.observability import AccessLog, Metrics, log_requests_to_stdout
 from wise_kg.api.ontology_routes import router as ontology_router
 from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.replay import ReplayMiddleware
-from wise_kg.api.routes import sparql
+from wise_kg.api.routes import docs, sparql
 from wise_kg.api.routes.queries import router as query_router
 from wise_kg.backends import backend_for
 from wise_kg.cache import ResultCache
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="The WISE capacity-building knowledge graph: SPARQL 1.1 and Linked Data.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served from node_modules (routes/docs.py)
+        redoc_url=None,
         # Our own metrics and access log; FastAPI's OpenTelemetry would cost every request
         # a check of the environment, and could be configured to export to another host.
         telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
@@ -66,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.yasgui = yasgui.assets_dir(settings.project_dir)
     if app.state.yasgui is not None:
         yasgui.mount(app, app.state.yasgui)
+    pages.mount_scripts(app)
+    docs.install(app, settings.project_dir)
     app.add_middleware(HeadAsGet)  # innermost: the routes see a GET
     app.add_middleware(
         CORSMiddleware,
@@ -85,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ReplayMiddleware, cache=app.state.replays, metrics=app.state.metrics)
     app.add_middleware(AccessLog, metrics=app.state.metrics)
     app.add_middleware(RequestGuard)
+    app.add_middleware(SecurityHeaders, public_url=settings.public_base())  # outermost
     app.add_exception_handler(WiseKgError, _error_response)
     app.include_router(ops_router)
     app.include_router(query_router)
@@ -138,7 +144,7 @@ def _openapi(app: FastAPI) -> dict[str, object]:
             routes=app.routes,
         )
         schema["paths"] = {"/sparql": sparql.OPENAPI, **schema.get("paths", {})}
-        app.openapi_schema = schema
+        app.openapi_schema = docs.complete(schema)
     return app.openapi_schema
 
 

@@ -2,11 +2,15 @@
 
 The resource sits in the middle; the resources it links to and that link to it
 sit on a circle around it, each a link to its own page, each edge named by its
-property. No script, no external asset.
+property. No script, no external asset. A node without a URL (an IRI that is not
+http(s), see :func:`wise_kg.api.pages.linkable`) is drawn without a link.
 
 >>> svg = neighbourhood_svg(Node("Placement", "/id/need/placement", "", "self"),
-...                         [Node("People Area", "/id/need-area/people-area", "broader", "out")])
+...                         [Node("People Area", "/id/need-area/people-area", "broader", "out"),
+...                          Node("Trap", None, "seeAlso", "out")])
 >>> svg.startswith("<svg") and "People Area" in svg and 'href="/id/need-area/people-area"' in svg
+True
+>>> "Trap" in svg and svg.count("href=") == 2
 True
 """
 
@@ -27,7 +31,7 @@ class Node:
     """A node of the diagram: its label, its page, and the edge that reaches it."""
 
     label: str
-    url: str
+    url: str | None  # None: drawn without a link
     via: str
     direction: str  # "out", "in" or "self"
 
@@ -81,10 +85,10 @@ def neighbourhood_svg(centre: Node, neighbours: list[Node]) -> str:
 def _box(node: Node, x: float, y: float, fill: str, stroke: str, text_colour: str = "#123") -> str:
     label = _clip(node.label)
     width = max(70, 7 * len(label) + 16)
-    return (
-        f'<a href="{escape(node.url)}"><g>'
-        f'<rect x="{x - width / 2:.0f}" y="{y - 15:.0f}" width="{width}" height="30" rx="6" '
+    box = (
+        f'<g><rect x="{x - width / 2:.0f}" y="{y - 15:.0f}" width="{width}" height="30" rx="6" '
         f'fill="{fill}" stroke="{stroke}"/>'
         f'<text x="{x:.0f}" y="{y + 4:.0f}" text-anchor="middle" font-size="12" '
-        f'fill="{text_colour}">{escape(label)}</text></g></a>'
+        f'fill="{text_colour}">{escape(label)}</text></g>'
     )
+    return box if node.url is None else f'<a href="{escape(node.url)}">{box}</a>'

@@ -3,6 +3,15 @@
 Every page is made from the same triples as the resource's Turtle and JSON-LD
 views (:func:`wise_kg.describe.describe`); nothing on a page comes from elsewhere
 but the names of properties, read once from the ontology.
+
+Only http(s) IRIs become links: an IRI of any other scheme in the data (``javascript:``,
+``data:`` …) is shown as text, so the data cannot put a script behind a link.
+
+>>> linker = Linker("https://w3id.org/wise-kg/", {})
+>>> linker.url("https://w3id.org/wise-kg/id/need/placement")
+('/id/need/placement', False)
+>>> linker.url("javascript:alert(1)")
+(None, True)
 """
 
 from __future__ import annotations
@@ -11,8 +20,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from wise_kg.api.diagram import Node, neighbourhood_svg
@@ -23,6 +35,12 @@ DCTERMS = "http://purl.org/dc/terms/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 WISE = "https://w3id.org/wise-kg/ontology#"
 ESCO = "http://data.europa.eu/esco/"
+#: The IRI schemes a page links to; an IRI of any other scheme is shown as text.
+WEB_SCHEMES = ("http", "https")
+#: The site's own scripts (pages have no inline script: their CSP runs files of this server).
+SCRIPTS = Path(__file__).resolve().parent.parent / "static"
+#: The URL path they are served under.
+SCRIPTS_PREFIX = "/static/wise-kg"
 
 #: Names of the standard properties; wise: properties are named by the ontology.
 STANDARD_NAMES = {
@@ -69,7 +87,7 @@ class Value:
     """One object of a property: a link or a literal."""
 
     text: str
-    url: str | None = None
+    url: str | None = None  # None: shown as text
     external: bool = False
     lang: str | None = None
     note: str | None = None  # notation, datatype …
@@ -89,7 +107,7 @@ class ResourceView:
     """What a resource page shows."""
 
     iri: str
-    url: str
+    url: str | None
     label: str
     kind: str
     notation: str | None = None
@@ -108,13 +126,14 @@ class Linker:
     def __init__(self, base_iri: str, names: dict[str, str], lang: str = "en"):
         self.base_iri, self.names, self.lang = base_iri, names, lang
 
-    def url(self, iri: str) -> tuple[str, bool]:
-        """The URL a page links to for ``iri``, and whether it leaves the site."""
+    def url(self, iri: str) -> tuple[str | None, bool]:
+        """The URL a page links to for ``iri`` (None: no link, not http(s)), and whether
+        it leaves the site."""
         if iri.startswith(self.base_iri + "id/"):
             return "/" + iri[len(self.base_iri) :], False
         if iri.startswith(WISE):
             return "/ontology#" + iri[len(WISE) :], False
-        return iri, True
+        return (iri if linkable(iri) else None), True
 
     def value(
         self, term: ox.NamedNode | ox.BlankNode | ox.Literal, labels: dict[str, str]
@@ -128,11 +147,27 @@ class Linker:
             return Value("(anonymous)")
         url, external = self.url(term.value)
         label = labels.get(term.value) or self.names.get(term.value) or _short(term.value)
-        return Value(label, url=url, external=external)
+        note = None if url else term.value  # an IRI shown as text is shown whole
+        return Value(label, url=url, external=external, note=note)
 
     def property_name(self, iri: str) -> str:
         """A property's name for people."""
         return self.names.get(iri) or STANDARD_NAMES.get(iri) or _short(iri)
+
+
+def linkable(iri: str) -> bool:
+    """Whether ``iri`` may be an ``href``: an http(s) IRI, never ``javascript:`` and the like.
+
+    >>> linkable("HTTPS://example.org/"), linkable("javascript:alert(1)"), linkable("urn:x:1")
+    (True, False, False)
+    """
+    scheme, colon, _rest = iri.partition(":")
+    return bool(colon) and scheme.lower() in WEB_SCHEMES
+
+
+def mount_scripts(app: FastAPI) -> None:
+    """Serve the site's own scripts (:data:`SCRIPTS`) at :data:`SCRIPTS_PREFIX`."""
+    app.mount(SCRIPTS_PREFIX, StaticFiles(directory=SCRIPTS), name="scripts")
 
 
 def natural(text: str) -> list[object]:
@@ -265,12 +300,14 @@ def _diagram(
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment of the package's templates (autoescaped)."""
-    return Environment(
+    env = Environment(
         loader=PackageLoader("wise_kg", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["scripts"] = SCRIPTS_PREFIX
+    return env
 
 
 def render(template: str, lang: str = "en", **context: object) -> str:

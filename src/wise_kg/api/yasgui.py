@@ -8,24 +8,30 @@ The page loads nothing from other hosts: YASQE's class and property autocomplete
 (which ask Linked Open Vocabularies) are left out, the prefix autocompleter uses the
 list inside the bundle (``prefixCcApi`` stays unset), the endpoint catalogue offers
 only this endpoint, and no CORS proxy is set (so no probing request is made).
-Persistence is off, so every visit starts from the saved queries.
+Persistence is off, so every visit starts from the saved queries. The page has no
+inline script (its Content-Security-Policy runs files of this server only): the
+configuration is a JSON block read by the site's ``yasgui.js``.
 
 >>> html = page("http://127.0.0.1:8000/sparql", [("cq_00", "A </script> demo", "ASK {}")])
->>> "/static/yasgui/yasgui.min.js" in html and "<\\\\/script>" not in html
+>>> "/static/yasgui/yasgui.min.js" in html and "/static/wise-kg/yasgui.js" in html
 True
 >>> "A &lt;/script&gt; demo" in html and "A \\\\u003c/script> demo" in html
 True
+>>> "<script>" in html
+False
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from wise_kg.api.pages import SCRIPTS_PREFIX
 from wise_kg.api.query_form import EXAMPLE
 
 #: Where the built bundle lies inside a project (or checkout) folder.
@@ -38,17 +44,22 @@ FILES = ("yasgui.min.js", "yasgui.min.css")
 _CHECKOUT = Path(__file__).resolve().parents[3]
 
 
-def assets_dir(project_dir: Path) -> Path | None:
-    """The folder of the built YASGUI bundle, or None when it is not installed.
+def installed(project_dir: Path, folder: Path, files: Iterable[str]) -> Path | None:
+    """The ``folder`` (under ``node_modules/``) holding all of ``files``, or None.
 
     Looked for under ``project_dir``, then under the checkout this package runs from
     (an editable install), so a server over a copied project still finds it.
     """
     for root in (Path(project_dir), _CHECKOUT):
-        folder = (root / BUNDLE).resolve()
-        if all((folder / name).is_file() for name in FILES):
-            return folder
+        found = (root / folder).resolve()
+        if all((found / name).is_file() for name in files):
+            return found
     return None
+
+
+def assets_dir(project_dir: Path) -> Path | None:
+    """The folder of the built YASGUI bundle, or None when it is not installed."""
+    return installed(project_dir, BUNDLE, FILES)
 
 
 def mount(app: FastAPI, assets: Path) -> None:
@@ -118,42 +129,7 @@ variables here; bind them through <code>/queries/</code> or edit the query.</p>
 </main>
 <script src="{PREFIX}/yasgui.min.js"></script>
 <script type="application/json" id="yasgui-config">{config}</script>
-<script>
-(function () {{
-  var conf = JSON.parse(document.getElementById("yasgui-config").textContent);
-  var requestConfig = {{ endpoint: conf.endpoint, method: "POST" }};
-  // Config arrays are merged into the defaults index by index, so shorten the defaults:
-  // "class" and "property" would ask Linked Open Vocabularies, on another host.
-  Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
-  var yasgui = new Yasgui(document.getElementById("yasgui"), {{
-    requestConfig: requestConfig,
-    copyEndpointOnNewTab: true,
-    persistenceId: null,
-    populateFromUrl: false,
-    autoAddOnInit: conf.tabs.length === 0,
-    corsProxy: undefined,
-    endpointCatalogueOptions: {{
-      getData: function () {{ return [{{ endpoint: conf.endpoint }}]; }}
-    }},
-    yasqe: {{ prefixCcApi: null }},
-    yasr: {{ persistenceId: null }}
-  }});
-  var ids = conf.tabs.map(function (ex, i) {{
-    return yasgui.addTab(i === 0, {{
-      name: ex.name,
-      yasqe: {{ value: ex.query }},
-      requestConfig: requestConfig
-    }}).getId();
-  }});
-  document.querySelectorAll("#examples button.example").forEach(function (button) {{
-    button.addEventListener("click", function () {{
-      yasgui.selectTabId(ids[Number(button.dataset.tab)]);
-      document.getElementById("yasgui").scrollIntoView();
-    }});
-  }});
-  window.yasgui = yasgui;
-}})();
-</script>
+<script src="{SCRIPTS_PREFIX}/yasgui.js"></script>
 </body>
 </html>
 """

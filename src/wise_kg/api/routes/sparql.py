@@ -154,7 +154,7 @@ def _parameter(name: str, description: str, *, many: bool = False) -> dict[str, 
     }
 
 
-_ANSWERS = {
+_ANSWERS: dict[str, Any] = {
     "200": {
         "description": "The answer: a result set (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE).",
         "content": {f.media_type: {} for f in RESULT_FORMATS + GRAPH_FORMATS},
@@ -182,6 +182,17 @@ _COMMON = [
     _parameter("named-graph-uri", "A stored graph as named graph, never fetched.", many=True),
 ]
 
+#: A GET has no body (so no 413 or 415); without a query it answers the service
+#: description (RDF), or the query editor for browsers.
+_GET_ANSWERS: dict[str, Any] = {
+    **{status: answer for status, answer in _ANSWERS.items() if status not in ("413", "415")},
+    "200": {
+        "description": _ANSWERS["200"]["description"]
+        + " Without a query: the service description, or the query editor for browsers.",
+        "content": {**_ANSWERS["200"]["content"], "text/html": {"schema": {"type": "string"}}},
+    },
+}
+
 #: The OpenAPI path item of ``/sparql``.
 OPENAPI: dict[str, Any] = {
     "get": {
@@ -189,7 +200,7 @@ OPENAPI: dict[str, Any] = {
         "summary": "SPARQL query via GET (without a query: the service description)",
         "operationId": "sparql_get",
         "parameters": [_parameter("query", "The SPARQL query."), *_COMMON],
-        "responses": _ANSWERS,
+        "responses": _GET_ANSWERS,
     },
     "post": {
         "tags": ["sparql"],

@@ -28,6 +28,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from wise_kg.config import Settings
 
 LIMIT = 4.0
+PLAIN = {"Accept-Encoding": "identity"}
 WORKERS = 2
 BOMB = (
     "SELECT ?big ?j WHERE { { SELECT (GROUP_CONCAT(STR(?o)) AS ?big) "
@@ -225,13 +226,16 @@ def test_ready_says_the_workers_are_kept_off_the_network(served: ServedProcess) 
 
 def test_long_answers_stream_whole(served: ServedProcess, tmp_path: Path) -> None:
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10000"
+    params = {"query": query, "format": "tsv"}
     with httpx.stream(
-        "GET", served.url + "/sparql", params={"query": query, "format": "tsv"}, timeout=30
+        "GET", served.url + "/sparql", params=params, headers=PLAIN, timeout=30
     ) as response:
         assert response.status_code == 200
         length = int(response.headers["content-length"])
         body = b"".join(response.iter_bytes())
     assert len(body) == length and body.count(b"\n") > 1000
+    coded = httpx.get(served.url + "/sparql", params=params, timeout=30)  # gzip, chunked
+    assert coded.headers["content-encoding"] == "gzip" and coded.content == body
 
 
 def test_a_client_that_stops_reading_is_cut_off_at_the_deadline(served: ServedProcess) -> None:

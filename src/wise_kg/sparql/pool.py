@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from wise_kg import errors
 from wise_kg.sparql.evaluate import Dataset, Limits, evaluate
+from wise_kg.sparql.pipe import PipeEnd
 from wise_kg.sparql.sandbox import cap_memory, forbid_network, network_is_forbidden
 
 if TYPE_CHECKING:
@@ -293,6 +294,8 @@ class _Worker:
     ):
         parent, child = context.Pipe()
         self.conn: Connection = parent
+        #: The event loop's end of ``conn``, made once the worker is ready (:meth:`_join`).
+        self.pipe: PipeEnd
         self.confinement: str | None = None
         self.retired = False
         #: The next message from the pipe, for whoever waits for it (None: nobody does).
@@ -359,7 +362,8 @@ class QueryPool:
         return worker
 
     def _join(self, worker: _Worker) -> None:
-        asyncio.get_running_loop().add_reader(worker.conn.fileno(), self._readable, worker)
+        worker.pipe = PipeEnd(worker.conn)
+        asyncio.get_running_loop().add_reader(worker.pipe.fd, self._readable, worker)
         self._all.add(worker)
         self._release(worker)
 
@@ -374,22 +378,29 @@ class QueryPool:
         self._idle.append(worker)
 
     def _readable(self, worker: _Worker) -> None:
-        """The event loop's reader callback: wake whoever waits on this worker's pipe.
+        """The event loop's reader callback: read what the pipe has, wake whoever waits.
 
         An idle worker's pipe has nothing to say unless the worker has died (end of
         file): it is replaced then, rather than be read again and again.
         """
-        waiter = worker.readable
-        if waiter is None:
+        worker.pipe.fill()
+        if worker.pipe.ended:
+            asyncio.get_running_loop().remove_reader(worker.pipe.fd)
+        if worker.readable is None:
             self._retire(worker)
             return
-        if waiter.done():  # the next message is for the next wait
+        self._deliver(worker)
+
+    def _deliver(self, worker: _Worker) -> None:
+        """Hand the next whole message (or the end of the pipe) to whoever waits for it."""
+        waiter = worker.readable
+        if waiter is None or waiter.done():  # the next message is for the next wait
             return
-        try:
-            message = worker.conn.recv_bytes()
+        message = worker.pipe.take()
+        if message is not None:
             waiter.set_result(message if worker.raw else pickle.loads(message))
-        except (EOFError, OSError) as err:
-            waiter.set_exception(err)
+        elif worker.pipe.ended:
+            waiter.set_exception(EOFError("the worker closed its pipe"))
 
     def _leave(self, worker: _Worker) -> None:
         """Stop watching a worker's pipe (before it is closed: its number may be reused)."""
@@ -480,7 +491,8 @@ class QueryPool:
         worker.raw = raw
         try:
             if send is not None:
-                worker.conn.send_bytes(send.encoded)
+                await worker.pipe.send(send.encoded)
+            self._deliver(worker)  # a message read with the one before it
             outcome = await self._waits.wait(readable, deadline, gone)
             if outcome is _GONE:
                 raise errors.ClientGone("the client left; its query was stopped")

@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml
 
 $(NODE_STAMP): package.json package-lock.json
 	@if ! command -v npm >/dev/null 2>&1; then \
-		echo "warning: npm not found: YASGUI is not installed; /sparql serves the plain form" >&2; \
+		echo "warning: npm not found: YASGUI, Swagger UI and ReDoc are not installed; /sparql serves the plain form, /docs and /redoc say so" >&2; \
 	elif npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; then \
 		touch $@; \
 	else \
-		echo "warning: npm ci failed: YASGUI is not installed; /sparql serves the plain form" >&2; \
+		echo "warning: npm ci failed: YASGUI, Swagger UI and ReDoc are not installed; /sparql serves the plain form, /docs and /redoc say so" >&2; \
 	fi
 
 serve: $(STAMP) $(NODE_STAMP)

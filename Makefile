@@ -1,7 +1,8 @@
 # Two commands on a fresh machine with python3: `make serve` and `make test`.
-# Each makes .venv and installs what it needs first, and YASGUI (the query editor at
-# /sparql) from package-lock.json into node_modules/ when npm is there; without npm,
-# or if the install fails, /sparql serves its plain HTML form instead.
+# Each makes .venv and installs what it needs first, and the browser assets (YASGUI at
+# /sparql, Swagger UI at /docs, ReDoc at /redoc) from package-lock.json into node_modules/
+# when npm is there; without npm, or if the install fails, /sparql serves its plain HTML
+# form and /docs and /redoc say what is missing.
 
 PYTHON ?= python3
 VENV   := .venv

@@ -4,13 +4,9 @@ CORS, one reading of each parameter — each against a real uvicorn on 127.0.0.1
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from tests.conftest import LiveServer
-from wise_kg.config import Settings
 
 PLACEMENT = "/id/need/placement"
 AREA = "https://w3id.org/wise-kg/id/area/business-competences"
@@ -35,18 +31,6 @@ GET_ROUTES = [
     "/health",
     "/context.jsonld",
 ]
-
-
-@pytest.fixture(scope="module")
-def live(built: Settings) -> Iterator[LiveServer]:
-    with LiveServer(built) as server:
-        yield server
-
-
-@pytest.fixture
-def http(live: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=30) as client:
-        yield client
 
 
 # --- HEAD and Allow ---------------------------------------------------------------------

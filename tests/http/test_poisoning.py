@@ -4,8 +4,6 @@ caches are bounded by everything they hold. Requests go over raw sockets, as wri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -17,18 +15,6 @@ from wise_kg.config import Settings
 PLACEMENT = "/id/need/placement"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 LINKED = ["/.well-known/void", "/catalog", "/sparql", "/queries"]
-
-
-@pytest.fixture(scope="module")
-def live(built: Settings) -> Iterator[LiveServer]:
-    with LiveServer(built) as server:
-        yield server
-
-
-@pytest.fixture
-def http(live: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=30) as client:
-        yield client
 
 
 def test_duplicate_accept_cannot_poison_the_cache(live: LiveServer, http: httpx.Client) -> None:

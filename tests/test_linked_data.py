@@ -220,7 +220,7 @@ def test_void_links_dumps_endpoint_and_esco(client: httpx.Client) -> None:
     void = "http://rdfs.org/ns/void#"
     dataset = URIRef(BASE + "dataset")
     dumps = {str(o).rsplit("/", 1)[-1] for o in graph.objects(dataset, URIRef(void + "dataDump"))}
-    assert dumps == {"dump.ttl", "dump.nt", "dump.jsonld"}
+    assert dumps == {"dump.ttl", "dump.nt", "dump.jsonld", "dump.nq", "dump.trig"}
     assert str(graph.value(dataset, URIRef(void + "sparqlEndpoint"))).endswith("/sparql")
     predicates = {
         str(graph.value(ls, URIRef(void + "linkPredicate")))

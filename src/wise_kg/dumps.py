@@ -12,7 +12,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from wise_kg.formats import Format
-from wise_kg.void import PUBLISHED_GRAPHS
+from wise_kg.sources import default_graphs
+
+#: Formats that keep each statement's graph.
+NAMED = frozenset({"nquads", "trig"})
 
 _lock = threading.Lock()
 
@@ -20,20 +23,26 @@ _lock = threading.Lock()
 def dump_file(
     store: ox.Store, build_id: str, fmt: Format, folder: Path, prefixes: dict[str, str]
 ) -> Path:
-    """The dump of this build in ``fmt``, written on first use (atomically) and reused."""
+    """The dump of this build in ``fmt``, written on first use (atomically) and reused.
+
+    Every published graph (ontology, data, ESCO when loaded): as one graph in the triple
+    formats, with its graph's name in N-Quads and TriG.
+    """
     target = folder / f"{build_id}.{fmt.extension}"
     with _lock:
         if not target.exists():
             folder.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(target.suffix + ".partial")
-            triples = (
-                ox.Triple(q.subject, q.predicate, q.object)
-                for graph in PUBLISHED_GRAPHS
+            graphs = default_graphs(g.value for g in store.named_graphs())
+            quads = (
+                q
+                for graph in graphs
                 for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
             )
-            use_prefixes = prefixes if fmt.name in ("turtle", "jsonld") else None
+            statements = quads if fmt.name in NAMED else (q.triple for q in quads)
+            use_prefixes = prefixes if fmt.name in ("turtle", "jsonld", "trig") else None
             with partial.open("wb") as out:
-                ox.serialize(triples, out, format=fmt.engine, prefixes=use_prefixes)
+                ox.serialize(statements, out, format=fmt.engine, prefixes=use_prefixes)
             os.replace(partial, target)
     return target
 

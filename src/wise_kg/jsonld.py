@@ -16,9 +16,15 @@ view shows: expanding the document gives those triples back, no more, no less.
   small node carrying the label, notation and type the description holds, and
   the resources linking to it under ``@reverse``. The labels of its classes
   (objects of ``@type``, which a frame cannot embed) go under ``@included``.
-* No remote document is ever fetched: :func:`loader` serves our own context
-  from disk, for the URLs listed in its docstring, and refuses everything else.
-  Importing this module also makes it pyld's default loader.
+* Documents name the context at the server's own public address (``{public
+  base}/context.jsonld``), so any JSON-LD processor with its own default loader
+  (pyld, jsonld.js, rdflib, Comunica) reads them from wherever they are served.
+* This process never fetches a remote document: every pyld call here passes
+  :func:`loader`, which serves our own context from disk for the URLs listed in
+  its docstring and refuses everything else. pyld's own default loader is left
+  as pyld has it, for other code in the process.
+* The JSON-LD profiles (``expanded``, ``compacted``, ``flattened``) of an
+  ``Accept`` header are honoured by :func:`in_profile`.
 
 >>> CONTEXT_VERSION
 '1.0.0'
@@ -154,8 +160,47 @@ def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-# Whatever calls pyld in this process without a loader of its own gets ours, not the network.
-jsonld.set_document_loader(loader)
+#: The JSON-LD 1.1 profiles of ``application/ld+json`` (JSON-LD 1.1 §9.1).
+PROFILES = {
+    name: f"http://www.w3.org/ns/json-ld#{name}" for name in ("expanded", "compacted", "flattened")
+}
+
+
+def requested_profile(accept: str | None) -> str | None:
+    """The first JSON-LD profile an ``Accept`` header asks of ``application/ld+json``.
+
+    >>> requested_profile('application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"')
+    'http://www.w3.org/ns/json-ld#expanded'
+    >>> requested_profile("application/ld+json") is None
+    True
+    """
+    for media_range in (accept or "").split(","):
+        media_type, *params = media_range.split(";")
+        if media_type.strip().lower() != "application/ld+json":
+            continue
+        for param in params:
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "profile":
+                for iri in value.strip().strip('"').split():
+                    if iri in PROFILES.values():
+                        return iri
+    return None
+
+
+def in_profile(document: dict[str, Any], profile: str, context_ref: str) -> Any:
+    """A resource's (compacted, framed) document in another JSON-LD profile.
+
+    Expanded: no context at all. Flattened: every node at top level under
+    ``@graph``, compacted with our context (named by ``context_ref``).
+    """
+    options = {"documentLoader": loader, "base": None}
+    if profile == PROFILES["expanded"]:
+        return jsonld.expand(document, options)
+    if profile == PROFILES["flattened"]:
+        flattened = jsonld.flatten(document, context(), options)
+        flattened["@context"] = document.get("@context", context_ref)
+        return flattened
+    return document
 
 
 # --- triples <-> pyld datasets ------------------------------------------------------------

@@ -25,6 +25,16 @@ GRAPHS: dict[str, str] = {
 }
 
 
+def default_graphs(stored: Iterable[str]) -> tuple[str, ...]:
+    """The graphs that make up "the graph" users query and download: every stored graph but
+    the shapes (tooling, queryable by name only); ESCO's too when it is loaded.
+
+    >>> default_graphs([GRAPHS["shapes"], GRAPHS["data"], GRAPHS["ontology"]])
+    ('https://w3id.org/wise-kg/graph/data', 'https://w3id.org/wise-kg/graph/ontology')
+    """
+    return tuple(sorted(g for g in stored if g != GRAPHS["shapes"]))
+
+
 @dataclass
 class SourceFile:
     """One parsed Turtle file: its path, the graph it feeds and its triples."""

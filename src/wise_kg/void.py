@@ -12,19 +12,22 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from wise_kg.config import GRAPH_BASE
+from wise_kg.sources import default_graphs
 
+#: Our own graphs, as a release ships them (shapes are tooling, ESCO is ESCO's).
+PUBLISHED_GRAPHS = (GRAPH_BASE + "ontology", GRAPH_BASE + "data")
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 ESCO_TARGET = "http://data.europa.eu/esco/"
-#: The graphs published as the dataset (shapes are tooling, not data).
-PUBLISHED_GRAPHS = (GRAPH_BASE + "ontology", GRAPH_BASE + "data")
-#: Dump files: name → media type.
+#: Dump files: name → media type (the last two with each statement's graph).
 DUMPS = {
     "dump.ttl": "text/turtle",
     "dump.nt": "application/n-triples",
     "dump.jsonld": "application/ld+json",
+    "dump.nq": "application/n-quads",
+    "dump.trig": "application/trig",
 }
 
 STATISTICS = """
@@ -55,7 +58,7 @@ def _one(store: ox.Store, query: str, dataset: list[ox.NamedNode]) -> ox.QuerySo
 
 def describe_dataset(store: ox.Store, site: str, base_iri: str) -> list[ox.Triple]:
     """VoID triples for the published graphs, with access points under ``site``."""
-    graphs = [ox.NamedNode(g) for g in PUBLISHED_GRAPHS]
+    graphs = [ox.NamedNode(g) for g in default_graphs(g.value for g in store.named_graphs())]
     dataset = ox.NamedNode(base_iri + "dataset")
     stats = _one(store, STATISTICS, graphs)
     triples = [

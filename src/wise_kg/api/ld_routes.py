@@ -32,10 +32,15 @@ from wise_kg.search import LabelIndex
 router = APIRouter(tags=["linked data"])
 
 #: RDF formats a resource is offered in (HTML besides).
-LD_FORMATS: tuple[Format, ...] = tuple(
-    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "ntriples", "rdfxml")
-)
-TITLES = {"turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
+LD_FORMATS: tuple[Format, ...] = GRAPH_FORMATS
+TITLES = {
+    "turtle": "Turtle",
+    "jsonld": "JSON-LD",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF/XML",
+    "nquads": "N-Quads",
+    "trig": "TriG",
+}
 PREFIXES = {
     "wise": "https://w3id.org/wise-kg/ontology#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
@@ -110,8 +115,9 @@ def _linker(request: Request) -> Linker:
 
 
 def _context_ref(request: Request) -> str:
-    """The context's URL under the configured base (never built from the Host header)."""
-    return jsonld.context_url(request.app.state.settings.base_iri)
+    """The context's URL at the server's public address (never from the Host header), so
+    that a JSON-LD processor can load it from wherever the document came."""
+    return jsonld.context_url(request.app.state.settings.public_base() + "/")
 
 
 #: What a resource's answer varies by: its format, and the language of its labels.
@@ -127,11 +133,17 @@ def serialize(
     by the engine's JSON-LD serializer, compacted with the usual prefixes.
     """
     if fmt.name == "jsonld" and framed:
-        document = jsonld.document(triples, iri, _context_ref(request), language(request))
+        ref = _context_ref(request)
+        document = jsonld.document(triples, iri, ref, language(request))
+        profile = jsonld.requested_profile(request.headers.get("accept"))
+        media_type = fmt.content_type
+        if profile is not None:
+            document = jsonld.in_profile(document, profile, ref)
+            media_type = f'{fmt.media_type}; profile="{profile}"'
         body = json.dumps(document, ensure_ascii=False)
-        headers = {"Link": f'<{_context_ref(request)}>; rel="{JSONLD_CONTEXT_REL}"'}
-        return Response(body, media_type=fmt.content_type, headers=headers)
-    use_prefixes = PREFIXES if fmt.name in ("turtle", "jsonld") else None
+        headers = {"Link": f'<{ref}>; rel="{JSONLD_CONTEXT_REL}"'}
+        return Response(body, media_type=media_type, headers=headers)
+    use_prefixes = PREFIXES if fmt.name in ("turtle", "jsonld", "trig") else None
     body = ox.serialize(triples, format=fmt.engine, prefixes=use_prefixes)
     return Response(body, media_type=fmt.content_type)
 
@@ -172,10 +184,16 @@ def resource(request: Request, snap: Build, settings: Config, path: str) -> Resp
         if fmt is None:
             view = build_view(iri, triples, _linker(request))
             page = render_page(request, "resource.html", view=view, formats=FORMAT_LINKS)
-            return HTMLResponse(page)
-        return serialize(request, triples, iri, fmt)
+            response: Response = HTMLResponse(page)
+        else:
+            response = serialize(request, triples, iri, fmt)
+        if not fixed and not html:  # negotiated: name the representation's own URL
+            extension = fmt.extension if fmt is not None else "html"
+            response.headers["Content-Location"] = f"{stem.rsplit('/', 1)[-1]}.{extension}"
+        return response
 
-    key = ("resource", stem, fmt.name if fmt else "html", language(request))
+    profile = jsonld.requested_profile(request.headers.get("accept")) if fmt else None
+    key = ("resource", stem, fmt.name if fmt else "html", profile, language(request))
     return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
 
 

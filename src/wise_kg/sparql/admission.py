@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from wise_kg.errors import NotAcceptable, QueryRefused, QuerySyntaxError
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from wise_kg.sources import default_graphs
 from wise_kg.sparql.evaluate import Dataset
 
 FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -310,7 +311,10 @@ def dataset_for(
     """The RDF dataset a request queries, from the protocol parameters or the query.
 
     Protocol parameters win over FROM / FROM NAMED (SPARQL 1.1 Protocol §2.1.4);
-    they name stored graphs only, and an unknown one is simply empty. FROM of a
+    they name stored graphs only, and an unknown one is simply empty. With neither,
+    the default graph is the union of the published graphs (not the shapes, which
+    ``GRAPH`` still reaches by name), or the store's own when ``union_default_graph``
+    is off. FROM of a
     graph the store does not hold is refused: it could only be answered by
     fetching it, which this endpoint never does.
     """
@@ -335,7 +339,9 @@ def dataset_for(
         )
     if info.from_graphs or info.from_named:
         return Dataset(explicit=False, union=False)
-    return Dataset(explicit=False, union=union_default_graph)
+    if union_default_graph:  # "the graph": the published graphs; every graph by name
+        return Dataset(default_graphs(stored), tuple(sorted(stored)), explicit=True)
+    return Dataset(explicit=False)
 
 
 def choose_format(info: QueryInfo, accept: str | None, format_values: list[str]) -> Format:

@@ -30,9 +30,10 @@ def answer_form(answer: object) -> str:
 class Dataset:
     """The dataset a query runs over.
 
-    ``explicit``: the protocol named the graphs (``default-graph-uri`` /
-    ``named-graph-uri``); otherwise the query's FROM clauses, or the store's
-    default graph (``union``: the union of every stored graph).
+    ``explicit``: the graphs are given, by the protocol (``default-graph-uri`` /
+    ``named-graph-uri``) or as the union of the published graphs; otherwise the
+    query's FROM clauses, or the store's default graph (``union``: the union of
+    every stored graph).
     """
 
     default_graphs: tuple[str, ...] = ()

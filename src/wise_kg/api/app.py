@@ -28,6 +28,7 @@ from wise_kg.api.ontology_routes import router as ontology_router
 from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.replay import ReplayMiddleware
 from wise_kg.api.routes import docs, sparql
+from wise_kg.api.routes.collections import router as collections_router
 from wise_kg.api.routes.queries import router as query_router
 from wise_kg.backends import backend_for
 from wise_kg.cache import ResultCache
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(WiseKgError, _error_response)
     app.include_router(ops_router)
     app.include_router(query_router)
+    app.include_router(collections_router)  # /id/ and /id/{kind}/, before /id/{path}
     app.include_router(ld_router)
     app.include_router(ontology_router)
     app.include_router(data_router)

@@ -155,19 +155,27 @@ def _cached(
 
     Both carry the build's validators and what the answer varies by.
     """
-    build = snapshot_of(request.scope).build
-    tag = etag(build.build_id, key)
-    headers = validators(tag, build, vary)
-    if is_fresh(
-        request.headers.get("if-none-match"),
-        request.headers.get("if-modified-since"),
-        tag,
-        headers["Last-Modified"],
-    ):
+    headers, fresh = conditional(request, key, vary)
+    if fresh:
         return Response(status_code=304, headers=headers)
     response = make()
     response.headers.update(headers)
     return response
+
+
+def conditional(request: Request, key: object, vary: str) -> tuple[dict[str, str], bool]:
+    """The validators of this build's answer ``key``, and whether the client has it already
+    (routes that make their answer asynchronously use this as :func:`_cached` does)."""
+    build = snapshot_of(request.scope).build
+    tag = etag(build.build_id, key)
+    headers = validators(tag, build, vary)
+    fresh = is_fresh(
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
+        tag,
+        headers["Last-Modified"],
+    )
+    return headers, fresh
 
 
 @router.get("/id/{path:path}", summary="Dereference a resource IRI (HTML, Turtle, JSON-LD …)")

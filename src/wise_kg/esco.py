@@ -202,12 +202,18 @@ def _concept_rows(path: Path, lang: str, emit: _Emitter, progress: bool) -> Iter
 
 
 def _broader_rows(path: Path, emit: _Emitter, progress: bool) -> Iterator[ox.Quad]:
+    """broaderRelations*: the hierarchy, and the type of each concept it places.
+
+    The reduced download has no ``skills_{lang}.csv``: a skill found only here (such
+    as "validation of learning acquired through volunteering") is typed from the
+    row's ``conceptType``, so that it is known to exist.
+    """
     for number, row in _rows(path, progress):
-        yield emit.quad(
-            _iri(row["conceptUri"], path, number),
-            SKOS + "broader",
-            _iri(row["broaderUri"], path, number),
-        )
+        concept = _iri(row["conceptUri"], path, number)
+        esco_class = CONCEPT_TYPES.get(row.get("conceptType") or "")
+        if esco_class is not None:
+            yield from emit.concept(concept, esco_class)
+        yield emit.quad(concept, SKOS + "broader", _iri(row["broaderUri"], path, number))
 
 
 def _relation_rows(path: Path, emit: _Emitter, progress: bool) -> Iterator[ox.Quad]:

@@ -2,7 +2,19 @@
 
 SSSOM (Simple Standard for Sharing Ontological Mappings) is a TSV table with a
 YAML metadata block in ``#`` comment lines; each alignment with an ESCO concept
-is one row, justified as manual curation, its coverage kept as the comment.
+is one row. Two kinds of row are kept apart:
+
+* the report's links (``wise:hasEscoAlignment``): made by human judgement by the
+  report's author, so ``semapv:ManualMappingCuration`` with the report's author as
+  ``author_label``, the report as ``see_also`` and its sections and coverage
+  judgement in the comment;
+* our curated links (``wise:hasCuratedEscoAlignment``), which the report does not
+  state: ``semapv:ManualMappingCuration`` by the wise-kg team (``author_label``,
+  ``mapping_date``), no ``see_also``, our justification as the comment.
+
+semapv has no term for "stated in a publication", so the justification is the same
+manual curation for both; ``author_label``, ``see_also`` and the comment say whose
+judgement each row is.
 """
 
 from __future__ import annotations
@@ -29,6 +41,9 @@ SSSOM_COLUMNS = (
     "object_type",
     "mapping_justification",
     "author_label",
+    "creator_label",
+    "mapping_date",
+    "see_also",
     "comment",
 )
 CURIES = {
@@ -42,11 +57,35 @@ CURIES = {
     "semapv": "https://w3id.org/semapv/vocab/",
     "owl": "http://www.w3.org/2002/07/owl#",
 }
+REPORT = "https://w3id.org/wise-kg/id/source/bwise-d3-1"
+#: Who made the report's links: its author, as data/sources.ttl names him.
+REPORT_AUTHOR = "Gianfranco Marocchi (B-WISE D3.1, 2023)"
+CREATOR = "wise-kg"
 ALIGNMENTS = """
 PREFIX wise: <https://w3id.org/wise-kg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?subject ?subjectLabel ?type ?relation ?concept ?conceptLabel ?coverage WHERE {
-  ?subject wise:hasEscoAlignment ?alignment .
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?subject ?subjectLabel ?type ?relation ?concept ?conceptLabel ?coverage
+       ?curated ?justification ?curator ?date ?sections WHERE {
+  {
+    ?subject wise:hasEscoAlignment ?alignment .
+    BIND (false AS ?curated)
+    { SELECT ?alignment (GROUP_CONCAT(DISTINCT ?notation; separator=", ") AS ?sections) WHERE {
+        ?any wise:hasEscoAlignment ?alignment .
+        ?alignment dcterms:source ?section .
+        OPTIONAL { ?section skos:notation ?n }
+        BIND (COALESCE(?n, REPLACE(STR(?section), "^.*/", "")) AS ?notation)
+      } GROUP BY ?alignment }
+  }
+  UNION
+  {
+    ?subject wise:hasCuratedEscoAlignment ?alignment .
+    BIND (true AS ?curated)
+    OPTIONAL { ?alignment wise:justification ?justification .
+               FILTER (LANGMATCHES(LANG(?justification), "en")) }
+    OPTIONAL { ?alignment dcterms:creator ?curator }
+    OPTIONAL { ?alignment dcterms:created ?date }
+  }
   ?alignment wise:escoConcept ?concept ; wise:mappingRelation ?relation .
   ?subject a ?type . FILTER (STRSTARTS(STR(?type), STR(wise:)))
   OPTIONAL { ?subject skos:prefLabel ?subjectLabel .
@@ -56,7 +95,7 @@ SELECT DISTINCT ?subject ?subjectLabel ?type ?relation ?concept ?conceptLabel ?c
   OPTIONAL { ?alignment wise:escoCoverage/skos:prefLabel ?coverage .
              FILTER (LANGMATCHES(LANG(?coverage), "en")) }
 }
-ORDER BY ?subject ?concept
+ORDER BY ?curated ?subject ?concept
 """
 
 
@@ -93,6 +132,17 @@ def sssom(store: ox.Store, *, version: str, esco_version: str, base_iri: str) ->
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(SSSOM_COLUMNS)
     for row in rows:
+        curated = _value(row, "curated") == "true"
+        if curated:
+            author, date, publication = _value(row, "curator"), _value(row, "date"), ""
+            justification = _value(row, "justification")
+            comment = f"Curated by wise-kg, not stated by the report: {justification}"
+        else:
+            author, date, publication = REPORT_AUTHOR, "", REPORT
+            comment = (
+                f"Stated by the report (D3.1 {_value(row, 'sections')}); ESCO coverage as the "
+                f"report judges it: {_value(row, 'coverage') or 'not stated'}"
+            )
         writer.writerow(
             [
                 curie(_value(row, "subject")),
@@ -103,8 +153,11 @@ def sssom(store: ox.Store, *, version: str, esco_version: str, base_iri: str) ->
                 _value(row, "conceptLabel"),
                 "skos concept",
                 "semapv:ManualMappingCuration",
-                "B-WISE D3.1 (2023), curated by wise-kg",
-                f"ESCO coverage as the report judges it: {_value(row, 'coverage') or 'not stated'}",
+                author,
+                CREATOR,
+                date,
+                publication,
+                comment,
             ]
         )
     return out.getvalue()

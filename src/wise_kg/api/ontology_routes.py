@@ -14,6 +14,7 @@ from wise_kg import ontodoc
 from wise_kg.api.deps import Build
 from wise_kg.api.ld_routes import _cached, choose_document_format, serialize
 from wise_kg.api.live import Snapshot
+from wise_kg.api.pages import with_site_header
 from wise_kg.config import GRAPH_BASE, ONTOLOGY_IRI
 
 router = APIRouter(tags=["linked data"])
@@ -54,5 +55,5 @@ def _ontology(request: Request, snap: Snapshot, extension: str | None) -> Respon
     return _cached(
         request,
         ("ontology", "html"),
-        lambda: HTMLResponse(ontodoc.html(triples)),
+        lambda: HTMLResponse(with_site_header(ontodoc.html(triples), nav="/ontology")),
     )

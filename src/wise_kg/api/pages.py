@@ -313,3 +313,16 @@ def environment() -> Environment:
 def render(template: str, lang: str = "en", **context: object) -> str:
     """Render one template of ``wise_kg/templates`` in a page language."""
     return environment().get_template(template).render(lang=lang, **context)
+
+
+def with_site_header(document: str, lang: str = "en", nav: str | None = None) -> str:
+    """A page made elsewhere (pyLODE's ontology page) with the site's icon, header styles,
+    navigation and search suggestions, like every page rendered from ``base.html``."""
+    env = environment()
+    head = env.get_template("_head.html").render()
+    header = env.get_template("_header.html").render(lang=lang, nav=nav)
+    script = f'<script src="{SCRIPTS_PREFIX}/site.js" defer></script>'
+    document = re.sub(r'<link[^>]*rel="icon"[^>]*>\s*', "", document)  # ours instead
+    document = document.replace("</head>", head + "</head>", 1)
+    document = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + header, document, count=1)
+    return document.replace("</body>", script + "</body>", 1)

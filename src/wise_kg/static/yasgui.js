@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var conf = JSON.parse(document.getElementById("yasgui-config").textContent);
+  localLinks(conf.base);
   var requestConfig = {endpoint: conf.endpoint, method: "POST"};
   // Config arrays are merged into the defaults index by index, so shorten the defaults:
   // "class" and "property" would ask Linked Open Vocabularies, on another host.
@@ -34,4 +35,19 @@
     });
   });
   window.yasgui = yasgui;
+
+  // Result IRIs under the published base (https://w3id.org/wise-kg/id/…) open this
+  // server's pages (/id/…), not the published address. YASR's table plugin has no
+  // option for it: its link writer is wrapped, so every page of the table (drawn as
+  // the reader pages through it) gets local links; the IRI stays the link's text.
+  function localLinks(base) {
+    var Table = window.Yasr && Yasr.plugins && Yasr.plugins.table;
+    if (!base || !Table || !Table.prototype.getUriLinkFromBinding) return;
+    var write = Table.prototype.getUriLinkFromBinding;
+    var published = "href='" + base + "id/";
+    Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
+      var html = write.call(this, binding, prefixes);
+      return html.indexOf(published) === -1 ? html : html.replace(published, "href='/id/");
+    };
+  }
 })();

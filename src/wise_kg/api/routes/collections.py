@@ -83,6 +83,7 @@ def kind_list(
         page = render_page(
             request,
             "kinds.html",
+            nav="/id/",
             kinds=rows,
             total=sum(len(k.members) for k in found.values()),
             iri=iri,
@@ -177,6 +178,7 @@ def _members_page(
     return render_page(
         request,
         "collection.html",
+        nav="/id/",
         kind=found.name,
         type_name=names.get(found.type or ""),
         total=len(found.members),

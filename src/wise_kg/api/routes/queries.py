@@ -43,7 +43,9 @@ def list_queries(request: Request, saved: Queries, settings: Config) -> Response
         return _cached(
             request,
             ("queries", "html", language(request)),
-            lambda: HTMLResponse(render_page(request, "queries.html", queries=saved.values())),
+            lambda: HTMLResponse(
+                render_page(request, "queries.html", nav="/queries", queries=saved.values())
+            ),
             BY_FORMAT_AND_LANGUAGE,
         )
     listing = [
@@ -111,6 +113,7 @@ async def _page(request: Request, query: SavedQuery, values: dict[str, str]) -> 
     page = render_page(
         request,
         "query.html",
+        nav="/queries",
         query=query,
         fields=fields,
         table=table,

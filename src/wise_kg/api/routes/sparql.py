@@ -118,7 +118,8 @@ def _describe(request: Request) -> Response:
     if wants_html(accept, DESCRIPTION_FORMATS):
         if state.yasgui is not None:
             examples = [(q.name, q.summary, q.text) for q in state.queries.values()]
-            return HTMLResponse(yasgui.page(endpoint, examples), headers=headers)
+            page = yasgui.page(endpoint, examples, state.settings.base_iri)
+            return HTMLResponse(page, headers=headers)
         return HTMLResponse(query_form.page(endpoint, sorted(snap.graphs)), headers=headers)
     fmt = negotiate(accept, DESCRIPTION_FORMATS)
     triples = describe(

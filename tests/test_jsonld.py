@@ -229,7 +229,9 @@ def test_area_embeds_esco_alignments_with_the_esco_concept_named(area: dict) -> 
 
 
 def test_area_links_its_need_and_profile_by_id_with_their_label(area: dict) -> None:
-    need = area["develops"]
+    developed = {node["id"]: node for node in area["develops"]}  # a need and a need area
+    assert len(developed) == 2
+    need = developed["wisekg:need/developing-network-functions"]
     assert {k: need[k] for k in ("id", "type", "notation")} == {
         "id": "wisekg:need/developing-network-functions",
         "type": "Need",

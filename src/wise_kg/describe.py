@@ -1,8 +1,9 @@
 """What the graph says about one resource: the triples its pages are made of.
 
 A resource's description is every triple about it, the triples of the
-resources it owns (its resistances, actions, SWOT findings, ESCO alignments,
-profile directions, collaboration topics), and the label, notation and type of
+resources it owns (its resistances, actions, SWOT findings, ESCO alignments —
+the report's and our curated ones —, criticisms of ESCO, profile directions, tasks
+and competences, collaboration topics), and the label, notation and type of
 everything those triples point at, so that a page can name its links. Every
 view of a resource (Turtle, JSON-LD, HTML …) is made from the same triples.
 """
@@ -22,7 +23,8 @@ WHERE {
     { VALUES ?s { %(iri)s } }
     UNION
     { %(iri)s wise:hasResistance|wise:hasAction|wise:hasSwotFinding|wise:hasEscoAlignment
-              |wise:hasDirection ?s }
+              |wise:hasCuratedEscoAlignment|wise:hasEscoCriticism|wise:hasDirection
+              |wise:hasTask|wise:requiresCompetence ?s }
     UNION
     { %(iri)s wise:hasAction/wise:hasCollaborationTopic ?s }
     UNION

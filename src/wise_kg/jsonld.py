@@ -27,7 +27,7 @@ view shows: expanding the document gives those triples back, no more, no less.
   ``Accept`` header are honoured by :func:`in_profile`.
 
 >>> CONTEXT_VERSION
-'1.0.0'
+'1.1.0'
 >>> context_url("http://127.0.0.1:8000/")
 'http://127.0.0.1:8000/context.jsonld'
 >>> loader("https://w3id.org/wise-kg/context.jsonld")["document"] == context()
@@ -48,7 +48,7 @@ from pyld import jsonld
 from pyld.jsonld import JsonLdError
 
 #: Version of the published ``@context``; bump it whenever a term changes meaning.
-CONTEXT_VERSION = "1.0.0"
+CONTEXT_VERSION = "1.1.0"
 #: Where the context is published for good: its own IRI is ``PUBLISHED_BASE + "context.jsonld"``.
 PUBLISHED_BASE = "https://w3id.org/wise-kg/"
 PUBLISHED_CONTEXT = PUBLISHED_BASE + "context.jsonld"

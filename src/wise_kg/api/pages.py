@@ -117,6 +117,7 @@ class ResourceView:
     inbound: list[Row] = field(default_factory=list)
     sources: list[Value] = field(default_factory=list)
     esco: list[Value] = field(default_factory=list)
+    hierarchies: list[Value] = field(default_factory=list)  # the trees it is shown in
     diagram: str = ""
 
 
@@ -258,6 +259,7 @@ def build_view(
         ) or predicate == WISE + "escoConcept":
             view.esco.extend(v for v in values if v.url and v.url.startswith(ESCO))
     if not nested:
+        view.hierarchies = _hierarchies(view, types, outgoing, labels, linker)
         for predicate in sorted(incoming, key=linker.property_name):
             values = sorted(
                 (linker.value(t.subject, labels) for t in incoming[predicate]), key=lambda v: v.text
@@ -265,6 +267,34 @@ def build_view(
             view.inbound.append(Row(linker.property_name(predicate), _short(predicate), values))
         view.diagram = _diagram(view, outgoing, incoming, labels, linker)
     return view
+
+
+#: Where a concept scheme's tree is shown (``routes/hierarchy.py``).
+HIERARCHY_PREFIX = "/hierarchy/"
+SCHEME_PREFIX = "/id/scheme/"
+
+
+def _hierarchies(
+    view: ResourceView,
+    types: list[str],
+    outgoing: dict[str, list[ox.Triple]],
+    labels: dict[str, str],
+    linker: Linker,
+) -> list[Value]:
+    """Links to the trees of the schemes a concept is in (at its place), or a scheme's own."""
+    if SKOS + "ConceptScheme" in types and view.url and view.url.startswith(SCHEME_PREFIX):
+        tree = HIERARCHY_PREFIX + view.url[len(SCHEME_PREFIX) :]
+        return [Value(f"{view.label}, as a tree", url=tree)]
+    anchor = (view.url or "").removeprefix("/id/")
+    found: dict[str, Value] = {}
+    for predicate in (SKOS + "inScheme", SKOS + "topConceptOf"):
+        for t in outgoing.get(predicate, []):
+            url = linker.url(t.object.value)[0] or ""
+            if url.startswith(SCHEME_PREFIX):
+                tree = HIERARCHY_PREFIX + url[len(SCHEME_PREFIX) :] + "#" + anchor
+                label = labels.get(t.object.value) or _short(t.object.value)
+                found.setdefault(tree, Value(label, url=tree))
+    return sorted(found.values(), key=lambda v: v.text)
 
 
 def _diagram(

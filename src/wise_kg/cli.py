@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg import __version__, changes, esco, exports, queries
+from wise_kg import __version__, changes, esco, exports, queries, w3id
 from wise_kg import release as releases
 from wise_kg.backends import backend_for
 from wise_kg.build import build, is_current
@@ -35,6 +35,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             "store_path": args.store,
             "host": getattr(args, "host", None),
             "port": getattr(args, "port", None),
+            "public_url": getattr(args, "public_url", None),
         }.items()
         if value is not None
     }
@@ -248,6 +249,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _public_url(text: str) -> str:
+    try:
+        return w3id.check_target(text)
+    except w3id.BadTarget as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``wise-kg``."""
     top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
@@ -301,6 +309,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", parents=[common], help="check everything, write dist/VERSION/")
     p.add_argument("version", help="the release's version, X.Y.Z")
     p.add_argument("--dist", type=Path, help="folder of releases (default PROJECT/dist)")
+    p.add_argument(
+        "--public-url",
+        type=_public_url,
+        help="the server's public address, where the w3id.org rules written to "
+        "DIST/w3id/ redirect (default: WISE_KG_PUBLIC_URL, else http://HOST:PORT)",
+    )
     p.add_argument("--format", choices=["text", "junit"], default="text", help="failure report")
     p.set_defaults(func=cmd_release)
 

@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from pyld import jsonld as pyld
 from rdflib import Graph
 
-from wise_kg import dcat, esco, exports, jsonld, ontodoc, queries
+from wise_kg import dcat, esco, exports, jsonld, ontodoc, queries, w3id
 from wise_kg import store as stores
 from wise_kg.changes import RELEASE_QUADS, Changes, Version, compare, published_store
 from wise_kg.config import GRAPH_BASE, ONTOLOGY_IRI, Settings
@@ -452,6 +452,7 @@ def release(settings: Settings, version: str, dist: Path | None = None) -> Relea
     if target.exists():
         raise BadVersion(f"{target} exists: a release is never overwritten")
     previous = previous_release(dist, version)
+    redirects = _redirect_notes(settings)
     with tempfile.TemporaryDirectory(prefix="wise-kg-release-") as tmp:
         private, built = build_checked(settings, Path(tmp))
         query_report = check_queries(settings, built)
@@ -478,6 +479,7 @@ def release(settings: Settings, version: str, dist: Path | None = None) -> Relea
             if created:
                 shutil.rmtree(dist, ignore_errors=True)
             raise
+    w3id.write(dist, settings.public_base(), settings.base_iri)
     return Release(
         version,
         release_iri(settings, version),
@@ -485,8 +487,15 @@ def release(settings: Settings, version: str, dist: Path | None = None) -> Relea
         tuple(files),
         changes,
         previous,
-        query_report.warnings,
+        [*query_report.warnings, *redirects],
     )
+
+
+def _redirect_notes(settings: Settings) -> list[Result]:
+    """Warnings about the w3id.org rules' target (one they cannot hold stops the release)."""
+    target = settings.public_base()
+    rules = (str(w3id.location(settings.base_iri)),)
+    return [_violation(target, note, "w3id", rules, "Warning") for note in w3id.notes(target)]
 
 
 def _load(path: Path) -> list[ox.Quad]:

@@ -29,8 +29,10 @@ from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.replay import ReplayMiddleware
 from wise_kg.api.routes import docs, sparql
 from wise_kg.api.routes.collections import router as collections_router
+from wise_kg.api.routes.graphs import router as graphs_router
 from wise_kg.api.routes.hierarchy import router as hierarchy_router
 from wise_kg.api.routes.queries import router as query_router
+from wise_kg.api.routes.shapes import router as shapes_router
 from wise_kg.api.routes.site_files import router as site_files_router
 from wise_kg.backends import backend_for
 from wise_kg.cache import ResultCache
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(site_files_router)
     app.include_router(hierarchy_router)
+    app.include_router(graphs_router)
+    app.include_router(shapes_router)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -12,6 +12,8 @@ Only http(s) IRIs become links: an IRI of any other scheme in the data (``javasc
 ('/id/need/placement', False)
 >>> linker.url("javascript:alert(1)")
 (None, True)
+>>> linker.url("https://w3id.org/wise-kg/shapes#Need")
+('/shapes#Need', False)
 """
 
 from __future__ import annotations
@@ -134,6 +136,9 @@ class Linker:
             return "/" + iri[len(self.base_iri) :], False
         if iri.startswith(WISE):
             return "/ontology#" + iri[len(WISE) :], False
+        for served in ("shapes#", "graph/"):  # the shapes and the named graphs have pages
+            if iri.startswith(self.base_iri + served) and len(iri) > len(self.base_iri + served):
+                return "/" + iri[len(self.base_iri) :], False
         return (iri if linkable(iri) else None), True
 
     def value(

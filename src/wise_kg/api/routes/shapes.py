@@ -1,0 +1,129 @@
+"""``/shapes``: the SHACL shapes of the build, one section (``#Name``) per shape.
+
+Shape IRIs are ``https://w3id.org/wise-kg/shapes#Name`` (a hash namespace), so they all
+dereference to this one document. The page shows each shape's properties with links
+(targets to the ontology, property shapes to their own anchors) and its Turtle,
+blank nodes included; RDF clients get the whole shapes graph.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from wise_kg.api.deps import Build, Config
+from wise_kg.api.ld_routes import (
+    BY_FORMAT_AND_LANGUAGE,
+    PREFIXES,
+    _cached,
+    _linker,
+    language,
+    render_page,
+    serialize,
+)
+from wise_kg.api.pages import Linker, Row, labels_of, natural
+from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key
+from wise_kg.config import GRAPH_BASE, PUBLISHED_BASE
+
+router = APIRouter(tags=["linked data"])
+
+#: The shapes' namespace, and the IRI of the document that holds them.
+SHAPES = PUBLISHED_BASE + "shapes#"
+DOCUMENT = PUBLISHED_BASE + "shapes"
+SH = "http://www.w3.org/ns/shacl#"
+TURTLE_PREFIXES = {**PREFIXES, "sh": SH, "wsh": SHAPES}
+
+
+@dataclass
+class ShapeView:
+    """One shape as the page shows it."""
+
+    anchor: str
+    name: str
+    rows: list[Row]
+    turtle: str
+
+
+def shapes_triples(store: Any) -> list[ox.Triple]:
+    """Every triple of the shapes graph."""
+    graph = ox.NamedNode(GRAPH_BASE + "shapes")
+    return [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, graph)
+    ]
+
+
+def shape_views(triples: list[ox.Triple], linker: Linker) -> list[ShapeView]:
+    """A view of every named shape, in name order."""
+    about: dict[Any, list[ox.Triple]] = defaultdict(list)
+    for t in triples:
+        about[t.subject].append(t)
+    labels = labels_of(triples, linker.lang)
+    views = []
+    for subject in about:
+        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(SHAPES):
+            continue
+        anchor = subject.value[len(SHAPES) :]
+        if not anchor:
+            continue  # the shapes document itself
+        own = _closure(subject, about)
+        by_predicate: dict[str, list[ox.Triple]] = defaultdict(list)
+        for t in about[subject]:
+            by_predicate[t.predicate.value].append(t)
+        rows = [
+            Row(
+                linker.property_name(p),
+                p.rsplit("#", 1)[-1],
+                sorted((linker.value(t.object, labels) for t in ts), key=lambda v: natural(v.text)),
+            )
+            for p, ts in sorted(by_predicate.items())
+        ]
+        names = [t.object.value for t in about[subject] if t.predicate.value == SH + "name"]
+        turtle = ox.serialize(own, format=ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES).decode()
+        views.append(ShapeView(anchor, min(names, default=anchor), rows, _without_prefixes(turtle)))
+    return sorted(views, key=lambda v: natural(v.anchor))
+
+
+def _closure(subject: ox.NamedNode, about: dict[Any, list[ox.Triple]]) -> list[ox.Triple]:
+    """The triples of ``subject`` and of the blank nodes they reach (its lists, its ``sh:or``)."""
+    found, todo, seen = [], [subject], {subject}
+    while todo:
+        for t in about.get(todo.pop(), []):
+            found.append(t)
+            if isinstance(t.object, ox.BlankNode) and t.object not in seen:
+                seen.add(t.object)
+                todo.append(t.object)
+    return found
+
+
+def _without_prefixes(turtle: str) -> str:
+    return "\n".join(line for line in turtle.splitlines() if not line.startswith("@prefix"))
+
+
+@router.get("/shapes", summary="The SHACL shapes (HTML with an anchor per shape, or RDF)")
+def shapes(request: Request, snap: Build, settings: Config, format: FormatParam = None) -> Response:
+    """The shapes graph: a page of every shape, or its triples by negotiation."""
+    fmt = choose(request, format)
+    triples = shapes_triples(snap.store)
+
+    def make() -> Response:
+        if fmt is not None:
+            return serialize(request, triples, DOCUMENT, fmt, framed=False)
+        views = shape_views(triples, _linker(request))
+        page = render_page(
+            request,
+            "shapes.html",
+            shapes=views,
+            graph_url="/graph/shapes",
+            prefixes=TURTLE_PREFIXES,
+            formats=FORMAT_CHOICES,
+        )
+        return HTMLResponse(page)
+
+    key = ("shapes", format_key(fmt), language(request))
+    return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)

@@ -11,6 +11,8 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
+from wise_kg.formats import GRAPH_FORMATS, negotiate, wants_html
+
 from .conftest import LiveServer
 
 WISE = "https://w3id.org/wise-kg/ontology#"
@@ -107,3 +109,9 @@ def test_sparqlwrapper(server: LiveServer, fmt: str, query: str, check) -> None:
         client.setReturnFormat(fmt)
         client.setMethod(method)
         assert check(client.query().convert()), (fmt, method)
+
+
+def test_media_types_are_negotiated_case_insensitively() -> None:
+    assert negotiate("TEXT/TURTLE", GRAPH_FORMATS).name == "turtle"
+    assert negotiate("Application/LD+JSON;q=0.9", GRAPH_FORMATS).name == "jsonld"
+    assert wants_html("TEXT/HTML,*/*;q=0.8", GRAPH_FORMATS)

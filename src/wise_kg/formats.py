@@ -4,6 +4,8 @@ Every route and command that reads or writes a format goes through here.
 
 >>> negotiate("text/turtle;q=0.9, application/n-triples", GRAPH_FORMATS).name
 'ntriples'
+>>> negotiate("TEXT/Turtle", GRAPH_FORMATS).name
+'turtle'
 >>> by_name("json", RESULT_FORMATS).media_type
 'application/sparql-results+json'
 """
@@ -105,8 +107,8 @@ def _negotiate(accept: str, formats: tuple[Format, ...]) -> Format:
     candidates = [f.media_type for f in formats] + [
         a for f in formats for a in f.aliases if "/" in a
     ]
-    try:
-        best = mimeparse.best_match(list(reversed(candidates)), accept)
+    try:  # media types are case-insensitive (RFC 9110 §8.3.1)
+        best = mimeparse.best_match(list(reversed(candidates)), accept.lower())
     except (ValueError, IndexError):
         best = ""
     if not best:
@@ -128,7 +130,8 @@ def by_name(name: str, formats: tuple[Format, ...]) -> Format:
 
 def wants_html(accept: str | None, formats: tuple[Format, ...]) -> bool:
     """True when a browser-style Accept header ranks text/html above every RDF format."""
-    if not accept or "text/html" not in accept:
+    accept = (accept or "").lower()
+    if "text/html" not in accept:
         return False
     candidates = [f.media_type for f in reversed(formats)] + ["text/html"]
     try:

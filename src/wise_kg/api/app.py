@@ -29,6 +29,7 @@ from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.replay import ReplayMiddleware
 from wise_kg.api.routes import docs, sparql
 from wise_kg.api.routes.collections import router as collections_router
+from wise_kg.api.routes.esco import router as esco_router
 from wise_kg.api.routes.graphs import router as graphs_router
 from wise_kg.api.routes.hierarchy import router as hierarchy_router
 from wise_kg.api.routes.queries import router as query_router
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hierarchy_router)
     app.include_router(graphs_router)
     app.include_router(shapes_router)
+    app.include_router(esco_router)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -193,6 +193,10 @@ def test_yasgui_runs_the_first_saved_query(server, visit: Visit) -> None:
     assert rows.count() == min(expected, 50)  # YASR's first page holds 50 rows
     assert "https://w3id.org/wise-kg/id/need/" in rows.first.inner_text()
 
+    # Result IRIs of the graph open this server's pages, not the published address.
+    href = rows.first.locator("a.iri").first.get_attribute("href")
+    assert href is not None and href.startswith("/id/"), href
+    _has_navigation(page)
     assert visit.errors == []
     assert visit.foreign() == [], "the page asked another host"
     assert f"{server.url}{yasgui.PREFIX}/yasgui.min.js" in visit.requests
@@ -290,15 +294,39 @@ def _policy(response: sync_api.Response | None, status: int = 200) -> None:
     assert directives.get("script-src") == "'self'", policy
 
 
+def _has_navigation(page: sync_api.Page) -> None:
+    """The page carries the site's one header: its navigation, with every entry point."""
+    nav = page.locator('header.site nav[aria-label="Site"]')
+    assert nav.count() == 1, page.url
+    assert nav.is_visible(), page.url
+    for href in ("/", "/id/", "/ontology", "/sparql", "/queries"):
+        assert nav.locator(f'a[href="{href}"]').count() == 1, (page.url, href)
+
+
 @pytest.mark.parametrize(
     "path",
-    ["/", "/id/need/placement", "/id/need/placement?lang=it", "/search?q=placement", "/ontology"],
+    [
+        "/",
+        "/id/need/placement",
+        "/id/need/placement?lang=it",
+        "/search?q=placement",
+        "/ontology",
+        "/id/",
+        "/id/source/?page=2",
+        "/hierarchy/needs",
+        "/queries",
+        "/queries/cq_01_needs_by_area",
+        "/graph/data",
+        "/shapes",
+        "/esco",
+    ],
 )
 def test_site_pages_run_under_the_policy(server, visit: Visit, path: str) -> None:
     page = visit.page
     _policy(page.goto(server.url + path))
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").count() >= 1
+    _has_navigation(page)
     assert visit.errors == []
     assert visit.foreign() == []
 
@@ -306,8 +334,74 @@ def test_site_pages_run_under_the_policy(server, visit: Visit, path: str) -> Non
 def test_not_found_page_runs_under_the_policy(server, visit: Visit) -> None:
     _policy(visit.page.goto(server.url + "/id/need/no-such-need"), 404)
     visit.page.wait_for_load_state("networkidle")
+    _has_navigation(visit.page)
     assert visit.errors == []
     assert visit.foreign() == []
+
+
+# --- A walk through the site, as a reader takes it ---------------------------------------
+
+PEOPLE_AREA = "https://w3id.org/wise-kg/id/need-area/people-area"
+
+
+def test_walk_from_home_to_a_saved_querys_answer(
+    server, client: httpx.Client, visit: Visit, tmp_path: Path
+) -> None:
+    """Home → a kind's list → a resource → its scheme's hierarchy → a saved query's page →
+    its answer, each page with the navigation, screenshotted, and nothing from elsewhere."""
+    page = visit.page
+    shots: list[Path] = []
+
+    def arrived(name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        _has_navigation(page)
+        shot = tmp_path / f"{len(shots):02d}-{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        shots.append(shot)
+
+    _policy(page.goto(server.url + "/"))
+    arrived("home")
+    page.locator('header.site a[href="/id/"]').click()
+    page.wait_for_url(server.url + "/id/")
+    arrived("kinds")
+    page.locator('main a[href="/id/need/"]').click()
+    page.wait_for_url(server.url + "/id/need/")
+    assert page.locator("table.members tbody tr").count() == 21
+    arrived("kind")
+    page.locator('main a[href="/id/need/placement"]').click()
+    page.wait_for_url(server.url + "/id/need/placement")
+    assert page.locator("h1").inner_text().strip() == _label(client, PLACEMENT)
+    arrived("resource")
+    page.locator("p.hierarchies a").first.click()
+    page.wait_for_url(server.url + "/hierarchy/needs#need/placement")
+    placed = page.locator('nav.hierarchy li[id="need-area/people-area"] li[id="need/placement"]')
+    assert placed.count() == 1  # the need, below its need area
+    arrived("hierarchy")
+    page.locator('header.site a[href="/queries"]').click()
+    page.wait_for_url(server.url + "/queries")
+    arrived("queries")
+    page.locator('main a[href="/queries/cq_01_needs_by_area"]').click()
+    page.wait_for_url(server.url + "/queries/cq_01_needs_by_area")
+    assert page.locator("form.query-params input#param-area").count() == 1
+    arrived("query")
+    page.locator("input#param-area").fill(PEOPLE_AREA)
+    with page.expect_navigation():
+        page.locator("form.query-params button[type=submit]").click()
+    assert "area=" in page.url
+    rows = page.locator("table.results tbody tr")
+    expected = client.get(
+        "/queries/cq_01_needs_by_area", params={"area": PEOPLE_AREA, "format": "json"}
+    ).json()["results"]["bindings"]
+    assert rows.count() == len(expected) > 0
+    arrived("answer")
+    rows.first.locator('a[href^="/id/need/"]').first.click()
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path.startswith("/id/need/")
+    _has_navigation(page)
+
+    assert all(shot.stat().st_size > 10_000 for shot in shots)
+    assert visit.errors == []
+    assert visit.foreign() == [], "a page asked another host"
 
 
 @needs_yasgui

@@ -44,10 +44,14 @@
     var Table = window.Yasr && Yasr.plugins && Yasr.plugins.table;
     if (!base || !Table || !Table.prototype.getUriLinkFromBinding) return;
     var write = Table.prototype.getUriLinkFromBinding;
-    var published = "href='" + base + "id/";
+    // The link is written by DOMPurify, which may quote the attribute either way.
+    var published = new RegExp("href=([\"'])" + escapeRegExp(base + "id/"));
     Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
-      var html = write.call(this, binding, prefixes);
-      return html.indexOf(published) === -1 ? html : html.replace(published, "href='/id/");
+      return write.call(this, binding, prefixes).replace(published, "href=$1/id/");
     };
+  }
+
+  function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   }
 })();

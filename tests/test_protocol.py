@@ -93,7 +93,11 @@ def test_protocol_graph_parameters_select_stored_graphs(client: httpx.Client) ->
         return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
     health = client.get("/health").json()
-    assert n() == health["quads"]
+    shapes = n(**{"default-graph-uri": GRAPH + "shapes"})
+    assert 0 < shapes and n() == health["quads"] - shapes  # "the graph": all but the shapes
+    by_name = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}shapes> {{ ?s ?p ?o }} }}"
+    answer = client.get("/sparql", params={"query": by_name}).json()
+    assert int(answer["results"]["bindings"][0]["n"]["value"]) == shapes
     ontology = n(**{"default-graph-uri": GRAPH + "ontology"})
     assert 0 < ontology < health["quads"]
     both = n(**{"default-graph-uri": [GRAPH + "ontology", GRAPH + "shapes"]})

@@ -36,9 +36,11 @@ class Format:
 
     @property
     def content_type(self) -> str:
-        """The Content-Type header value (text types carry their charset)."""
+        """The Content-Type header value: text types carry their charset; JSON types
+        define no charset parameter (RFC 8259 §11; a JSON-LD processor ignores a
+        context ``Link`` only on exactly ``application/ld+json``)."""
         textual = self.media_type.startswith("text/") or self.media_type.endswith(
-            ("json", "xml", "triples", "quads", "trig")
+            ("xml", "triples", "quads", "trig")
         )
         return f"{self.media_type}; charset=utf-8" if textual else self.media_type
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
+from wise_kg.sources import default_graphs
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -29,9 +30,16 @@ def _count(n: int) -> ox.Literal:
 def describe(
     endpoint: str, graphs: dict[str, int], *, union_default_graph: bool = True
 ) -> list[ox.Triple]:
-    """Describe the endpoint: languages, formats, features and its stored graphs."""
+    """Describe the endpoint: languages, formats, features and its stored graphs.
+
+    The default graph is the union of the published graphs (every graph but the
+    shapes, :func:`wise_kg.sources.default_graphs`); ``sd:UnionDefaultGraph`` is
+    claimed only when that is every graph. Blank nodes have fixed labels, so the
+    same build is described in the same bytes.
+    """
     service = ox.NamedNode(endpoint)
-    dataset, default = ox.BlankNode(), ox.BlankNode()
+    dataset, default = ox.BlankNode("dataset"), ox.BlankNode("default")
+    unioned = default_graphs(name for name in graphs if name)
     triples = [
         ox.Triple(service, RDF_TYPE, _sd("Service")),
         ox.Triple(service, _sd("endpoint"), service),
@@ -45,14 +53,15 @@ def describe(
         ox.Triple(default, RDF_TYPE, _sd("Graph")),
     ]
     if union_default_graph:
-        triples.append(ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")))
-        triples.append(ox.Triple(default, VOID_TRIPLES, _count(sum(graphs.values()))))
+        if len(unioned) == len([name for name in graphs if name]):
+            triples.append(ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")))
+        triples.append(ox.Triple(default, VOID_TRIPLES, _count(sum(graphs[g] for g in unioned))))
     for fmt in RESULT_FORMATS + GRAPH_FORMATS:
         triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(fmt.w3c)))
-    for name, count in sorted(graphs.items()):
+    for number, (name, count) in enumerate(sorted(graphs.items())):
         if not name:
             continue
-        named, graph = ox.BlankNode(), ox.BlankNode()
+        named, graph = ox.BlankNode(f"named{number}"), ox.BlankNode(f"graph{number}")
         triples += [
             ox.Triple(dataset, _sd("namedGraph"), named),
             ox.Triple(named, RDF_TYPE, _sd("NamedGraph")),

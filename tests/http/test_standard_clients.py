@@ -303,15 +303,6 @@ def test_pyld_reads_void_as_json_ld(live: LiveServer, loopback: NetLog) -> None:
     assert_same(got, turtle_view(url), f"pyld to_rdf({url})")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "server: /.well-known/void (data_routes.void) serves Turtle whenever the Accept "
-        "header contains 'html' at any q; pyld's default Accept is 'application/ld+json, "
-        "application/json;q=0.8, text/html;q=0.5, application/xhtml+xml;q=0.5', so it gets "
-        "text/turtle and fails to parse it as JSON (LoadDocumentError)"
-    ),
-)
 def test_pyld_reads_void_with_its_default_accept(live: LiveServer, loopback: NetLog) -> None:
     """``jsonld.to_rdf(".../.well-known/void")`` with nothing but pyld's defaults."""
     url = live.url + "/.well-known/void"

@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 
 from wise_kg import dcat
 from wise_kg.api.deps import Build, Config, DumpFolder
-from wise_kg.api.ld_routes import LD_FORMATS, PREFIXES, _cached, serialize
+from wise_kg.api.ld_routes import LD_FORMATS, PREFIXES, _cached, rdf_format, serialize
 from wise_kg.api.live import Snapshot
 from wise_kg.config import Settings
 from wise_kg.dumps import dump_file
-from wise_kg.formats import by_name, negotiate
+from wise_kg.formats import by_name
 from wise_kg.void import DUMPS
 
 router = APIRouter(tags=["dataset"])
@@ -43,8 +43,7 @@ async def dcat_catalog(
     request: Request, snap: Build, settings: Config, folder: DumpFolder
 ) -> Response:
     """The dataset, its dumps (media type, size, SHA-256), licence, coverage and endpoint."""
-    accept = request.headers.get("accept") or ""
-    fmt = LD_FORMATS[0] if "html" in accept else negotiate(accept, LD_FORMATS)
+    fmt = rdf_format(request)
     triples = await run_in_threadpool(catalog, snap, settings, folder)
     return _cached(
         request,

@@ -8,11 +8,11 @@ from starlette.concurrency import run_in_threadpool
 
 from wise_kg.api.conditional import is_fresh, validators
 from wise_kg.api.deps import Build, Config, DumpFolder
-from wise_kg.api.ld_routes import LD_FORMATS, PREFIXES, NotFound, _cached, serialize
+from wise_kg.api.ld_routes import LD_FORMATS, PREFIXES, NotFound, _cached, rdf_format, serialize
 from wise_kg.api.middleware.compression import accepts_gzip
 from wise_kg.cache import etag
 from wise_kg.dumps import dump_file, gzipped
-from wise_kg.formats import by_name, negotiate
+from wise_kg.formats import by_name
 from wise_kg.void import DUMPS, describe_dataset
 
 router = APIRouter(tags=["dataset"])
@@ -21,7 +21,8 @@ DUMP_EXTENSIONS = {name.split(".", 1)[1] for name in DUMPS}
 
 @router.get("/dump.{extension}", summary="The whole graph (ontology and data) as one file")
 async def dump(request: Request, snap: Build, folder: DumpFolder, extension: str) -> Response:
-    """Turtle (``ttl``), N-Triples (``nt``) or JSON-LD (``jsonld``), streamed from disk.
+    """Turtle (``ttl``), N-Triples (``nt``), JSON-LD (``jsonld``), N-Quads (``nq``) or TriG
+    (``trig``), streamed from disk.
 
     gzip-coded when the client accepts it (a copy compressed once per build); byte
     ranges (``Range``, ``If-Range``) and conditional requests of either coding.
@@ -50,11 +51,7 @@ async def dump(request: Request, snap: Build, folder: DumpFolder, extension: str
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 def void(request: Request, snap: Build, settings: Config) -> Response:
     """Size, vocabularies, SPARQL endpoint, dumps and the linksets to ESCO (RDF by negotiation)."""
-    fmt = (
-        negotiate(request.headers.get("accept"), LD_FORMATS)
-        if "html" not in (request.headers.get("accept") or "")
-        else LD_FORMATS[0]
-    )
+    fmt = rdf_format(request)
     site = settings.public_base() + "/"
     return _cached(
         request,

@@ -300,6 +300,13 @@ def jsonld_context_version(version: str) -> Response:
     return jsonld_context()
 
 
+def rdf_format(request: Request) -> Format:
+    """The RDF format of a document that has no HTML view (VoID, the catalog): by
+    negotiation, q-values weighed; Turtle (readable as text) for a browser."""
+    accept = request.headers.get("accept")
+    return LD_FORMATS[0] if wants_html(accept, LD_FORMATS) else negotiate(accept, LD_FORMATS)
+
+
 def choose_document_format(request: Request, extension: str | None) -> Format | None:
     """For documents such as the ontology: an extension, else negotiation; None is HTML."""
     if extension:

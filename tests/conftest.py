@@ -17,6 +17,7 @@ import uvicorn
 from rdflib import Graph
 
 from wise_kg.api import create_app
+from wise_kg.api.middleware.server import uvicorn_options
 from wise_kg.build import build
 from wise_kg.config import Settings
 
@@ -62,16 +63,13 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """A real uvicorn serving the app on 127.0.0.1 in a background thread."""
+    """A real uvicorn serving the app on 127.0.0.1 in a background thread, with the
+    options ``wise-kg serve`` uses."""
 
     def __init__(self, settings: Settings):
-        self.settings = settings.model_copy(update={"port": _free_port()})
-        config = uvicorn.Config(
-            create_app(self.settings),
-            host="127.0.0.1",
-            port=self.settings.port,
-            log_level="warning",
-        )
+        self.settings = settings.model_copy(update={"host": "127.0.0.1", "port": _free_port()})
+        options = {**uvicorn_options(self.settings), "log_level": "warning"}
+        config = uvicorn.Config(create_app(self.settings), **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{self.settings.port}"

@@ -77,8 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from wise_kg.api.app import app_from_environment, create_app
+    from wise_kg.api.middleware.server import uvicorn_options
     from wise_kg.api.observability import log_requests_to_stdout
-    from wise_kg.api.protocol import HttpProtocol
 
     settings = _settings(args)
     if not is_current(settings):
@@ -90,23 +90,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"serving on http://{settings.host}:{settings.port}/{workers} "
         "(SPARQL at /sparql, API docs at /docs)"
     )
-    # httptools (with TCP_NODELAY set on every connection); uvloop stays off: its add_reader
-    # broke the query workers' pipes under a browser's requests (reproduced, 2 runs of 3).
-    options = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": "info",
-        "http": HttpProtocol,
-        "loop": "asyncio",
-        "proxy_headers": False,  # X-Forwarded-* are not trusted from anyone by default
-    }
+    options = uvicorn_options(settings)
     if args.workers > 1:  # the processes read their settings from the environment
         os.environ.update(_environment(settings))
         target = f"{app_from_environment.__module__}:{app_from_environment.__name__}"
-        uvicorn.run(target, factory=True, workers=args.workers, access_log=False, **options)
+        uvicorn.run(target, factory=True, workers=args.workers, **options)
         return 0
     log_requests_to_stdout()
-    uvicorn.run(create_app(settings), access_log=False, **options)
+    uvicorn.run(create_app(settings), **options)
     return 0
 
 

@@ -90,6 +90,28 @@ class Settings(BaseSettings):
         default=2.0, gt=0, description="How often the server looks for a new build to serve."
     )
 
+    # --- the HTTP server: limits on slow and abusive clients -------------------------------
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a connection has to send a request's line and headers, from "
+        "connecting or from the previous answer; then it is closed (408 if it had begun).",
+    )
+    body_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a request body may pause between two pieces; then 408, closed.",
+    )
+    keep_alive_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds an idle connection is kept for a next request."
+    )
+    max_connections: int = Field(
+        default=1000,
+        gt=0,
+        description="Most open connections per server process (kept well below its open-file "
+        "limit); one more closes the one waiting longest for a request, or is refused (503).",
+    )
+
     # --- a remote SPARQL 1.1 store instead of the embedded one -----------------------------
     store: str = Field(
         default="",

@@ -1,9 +1,13 @@
 """Requests the server refuses before any route sees them: ambiguous framing (request
-smuggling's raw material) and oversize headers, whichever HTTP parser uvicorn uses."""
+smuggling's raw material), an ambiguous Host and oversize headers, whichever HTTP parser
+uvicorn uses."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+
+from starlette.requests import ClientDisconnect
 
 from wise_kg.api.observability import ASGIApp, Receive, Scope, Send
 
@@ -18,7 +22,12 @@ class RequestGuard:
 
     * a request with both Content-Length and Transfer-Encoding (400, RFC 9112 §6.1), so no
       second request can hide in its body;
+    * a request with more than one Host header (400, RFC 9112 §3.2): a proxy and the app
+      could each read a different one;
     * headers over :data:`MAX_HEADER_BYTES` or :data:`MAX_HEADERS` (431).
+
+    A client that leaves while its body is read (or is cut off for pausing it) gets no
+    answer and costs no traceback in the log: else each such connection logged one.
     """
 
     def __init__(self, app: ASGIApp):
@@ -35,6 +44,9 @@ class RequestGuard:
                     send, 400, "A request may not carry both Content-Length and Transfer-Encoding."
                 )
                 return
+            if names.count(b"host") > 1:
+                await _refuse(send, 400, "A request may carry one Host header only.")
+                return
             if size > MAX_HEADER_BYTES or len(headers) > MAX_HEADERS:
                 await _refuse(
                     send,
@@ -42,7 +54,8 @@ class RequestGuard:
                     f"Request headers over {MAX_HEADER_BYTES} bytes or {MAX_HEADERS} fields.",
                 )
                 return
-        await self.app(scope, receive, send)
+        with contextlib.suppress(ClientDisconnect):  # no one to answer
+            await self.app(scope, receive, send)
 
 
 async def _refuse(send: Send, status: int, message: str) -> None:

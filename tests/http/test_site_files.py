@@ -103,3 +103,8 @@ def test_a_long_sitemap_becomes_an_index_of_parts() -> None:
     assert (
         sitemap_documents(urls, "2026-01-01", "http://kg.example", limit=5)[0].count("<url>") == 5
     )
+
+
+@pytest.mark.parametrize("number", ["-1", "-850277", "0", "99"])
+def test_a_sitemap_part_out_of_range_is_a_404_or_422(http: httpx.Client, number: str) -> None:
+    assert http.get(f"/sitemap-{number}.xml").status_code in (404, 422)

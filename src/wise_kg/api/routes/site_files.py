@@ -10,9 +10,11 @@ the Host a client sent), with the kinds' lists and the entry pages. Past
 from __future__ import annotations
 
 from functools import cache
+from typing import Annotated
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Request, Response
+from fastapi import Path as FastPath
 
 from wise_kg.api.deps import Build, Config
 from wise_kg.api.ld_routes import NotFound, _cached
@@ -104,14 +106,16 @@ def sitemap(request: Request, snap: Build, settings: Config) -> Response:
 
 
 @router.get("/sitemap-{number}.xml", summary="One part of a sitemap split by size")
-def sitemap_part(request: Request, snap: Build, settings: Config, number: int) -> Response:
+def sitemap_part(
+    request: Request, snap: Build, settings: Config, number: Annotated[int, FastPath(ge=1)]
+) -> Response:
     """Part ``number`` (from 1) of a sitemap too long for one file."""
     return _sitemap_part(request, snap, settings, number)
 
 
 def _sitemap_part(request: Request, snap: Snapshot, settings: Settings, number: int) -> Response:
     documents = _documents(snap, settings)
-    if number >= len(documents) or (number > 0 and len(documents) == 1):
+    if not 0 <= number < len(documents) or (number > 0 and len(documents) == 1):
         raise NotFound(f"The sitemap has no part {number}; start at /sitemap.xml.")
     return _cached(
         request, ("sitemap", number), lambda: Response(documents[number], media_type=XML)

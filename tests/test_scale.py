@@ -15,22 +15,26 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
 import pytest
+from pydantic import SecretStr
 
 from wise_kg import esco
 from wise_kg.backends import Remote, backend_for
 from wise_kg.build import build
-from wise_kg.config import Settings
-from wise_kg.errors import StoreWriteError
+from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg.errors import StoreUnavailable, StoreWriteError
 from wise_kg.release import release
-from wise_kg.remote import MANIFEST_GRAPH, RemoteConfig, bind, where_brace
+from wise_kg.remote import MANIFEST_GRAPH, RemoteConfig, bind, credentials, where_brace
 from wise_kg.store import open_read_only
 from wise_kg.validate import validate_project
 
-from .conftest import SHARED, LiveServer, OxigraphServer, _free_port
+from .conftest import SHARED, LiveServer
+from .engines import Engine, OxigraphServer, VirtuosoServer
+from .engines import free_port as _free_port
 
 WISE = "https://w3id.org/wise-kg/ontology#"
 AREAS = f"SELECT ?a WHERE {{ ?a a <{WISE}NeedArea> }}"
@@ -39,29 +43,37 @@ EXTRA = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 """
 
 
+#: The engines a test marked ``on_both`` runs on (each test gets a fresh one).
+ENGINES: dict[str, type[Engine]] = {"oxigraph": OxigraphServer, "virtuoso": VirtuosoServer}
+on_both = pytest.mark.parametrize("engine", list(ENGINES), indirect=True)
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[OxigraphServer]:
-    """An engine of this test's own, so it can be broken."""
-    server = OxigraphServer(tmp_path / "oxigraph").start()
+def engine(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine of this test's own, so it can be broken (``oxigraph serve`` unless named)."""
+    kind = getattr(request, "param", "oxigraph")
+    if kind == "virtuoso" and not VirtuosoServer.available():
+        pytest.skip("Virtuoso is not installed: apt-get install virtuoso-opensource")
+    server = ENGINES[kind](tmp_path / kind).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def remote(settings: Settings, engine: OxigraphServer) -> Settings:
+def remote(settings: Settings, engine: Engine) -> Settings:
     """The private project, pointed at that engine."""
     # Loads of ESCO into the engine take long requests on a busy machine: give them time.
     return engine.settings(settings).model_copy(update={"store_timeout": 120.0})
 
 
-def _graphs(engine: OxigraphServer) -> Counter[str]:
-    """Quads per named graph, as the engine itself counts them."""
-    answer = httpx.post(
-        engine.url + "/query",
-        data={"query": "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
-        headers={"Accept": "application/sparql-results+json"},
-    ).json()
-    return Counter({r["g"]["value"]: int(r["n"]["value"]) for r in answer["results"]["bindings"]})
+def _graphs(engine: Engine) -> Counter[str]:
+    """Quads per named graph of wise-kg's (builds and staging), as the engine counts them."""
+    rows = engine.select(
+        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } "
+        f'FILTER (STRSTARTS(STR(?g), "{GRAPH_BASE}") || STRSTARTS(STR(?g), "urn:wise-kg:")) }} '
+        "GROUP BY ?g"
+    )
+    return Counter({row["g"]: int(row["n"]) for row in rows})
 
 
 # --- binding saved-query parameters into the text ------------------------------------------
@@ -84,8 +96,9 @@ def test_values_open_the_where_clause_whatever_comes_before() -> None:
 # --- build, swap, esco load, validate, release on the engine --------------------------------
 
 
+@on_both
 def test_build_loads_the_graphs_and_the_manifest_names_the_build(
-    remote: Settings, engine: OxigraphServer
+    remote: Settings, engine: Engine
 ) -> None:
     info = build(remote).info
     graphs = _graphs(engine)
@@ -98,7 +111,7 @@ def test_build_loads_the_graphs_and_the_manifest_names_the_build(
 
 
 def test_the_same_build_in_small_chunks_and_by_sparql_update(
-    remote: Settings, engine: OxigraphServer, built: Settings
+    remote: Settings, engine: Engine, built: Settings
 ) -> None:
     """Without a Graph Store URL, 300-triple INSERT DATA requests give the very same graph."""
     chunked = remote.model_copy(update={"store_gsp_url": None, "store_chunk_triples": 300})
@@ -113,9 +126,8 @@ def test_the_same_build_in_small_chunks_and_by_sparql_update(
     assert blank_nodes["n"].value != "0"  # blank nodes were tested
 
 
-def test_a_failed_load_leaves_the_build_in_service(
-    remote: Settings, engine: OxigraphServer
-) -> None:
+@on_both
+def test_a_failed_load_leaves_the_build_in_service(remote: Settings, engine: Engine) -> None:
     first = build(remote).info
     before = _graphs(engine)
     broken = remote.model_copy(update={"store_gsp_url": engine.url + "/no-such-endpoint"})
@@ -125,8 +137,9 @@ def test_a_failed_load_leaves_the_build_in_service(
     assert backend_for(remote).current_id() == first.build_id
 
 
+@on_both
 def test_a_new_build_replaces_the_graphs_in_one_update(
-    remote: Settings, engine: OxigraphServer, project: Path
+    remote: Settings, engine: Engine, project: Path
 ) -> None:
     first = build(remote).info
     (project / "data" / "zz-extra.ttl").write_text(EXTRA, encoding="utf-8")
@@ -144,7 +157,7 @@ def test_a_new_build_replaces_the_graphs_in_one_update(
 
 @pytest.mark.skipif(not (SHARED / "esco" / "v1.2.0").is_dir(), reason="needs ../shared/esco")
 def test_esco_load_validate_and_release_work_on_the_engine(
-    remote: Settings, engine: OxigraphServer, tmp_path: Path
+    remote: Settings, engine: Engine, tmp_path: Path
 ) -> None:
     build(remote)
     summary = esco.load(remote, SHARED / "esco" / "v1.2.0")
@@ -157,11 +170,84 @@ def test_esco_load_validate_and_release_work_on_the_engine(
     assert (done.folder / "wise-kg.nq").is_file()
 
 
+# --- credentials: in the scheme the engine asks for -------------------------------------------
+
+
+def _asking_for(scheme: str, sent: list[str]) -> httpx.MockTransport:
+    """An endpoint that answers 401 with a ``scheme`` challenge until it gets that scheme.
+
+    ``sent`` collects the Authorization header of every request (empty: none).
+    """
+    challenge = {
+        "basic": 'Basic realm="engine"',
+        "digest": 'Digest realm="engine", nonce="abc", qop="auth", algorithm="MD5"',
+        "none": "",
+    }[scheme]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        given = request.headers.get("Authorization", "")
+        sent.append(given)
+        if scheme == "none" or given.lower().startswith(scheme):
+            return httpx.Response(200)
+        return httpx.Response(401, headers={"WWW-Authenticate": challenge})
+
+    return httpx.MockTransport(answer)
+
+
+def _client(transport: httpx.MockTransport, **config: Any) -> httpx.Client:
+    remote = RemoteConfig(query_url="http://engine/query", update_url="http://engine/u", **config)
+    return httpx.Client(transport=transport, auth=credentials(remote))
+
+
+@pytest.mark.parametrize("scheme", ["basic", "digest"])
+def test_credentials_answer_the_challenge_then_go_with_every_request(scheme: str) -> None:
+    sent: list[str] = []
+    with _client(_asking_for(scheme, sent), user="u", password="p") as http:
+        assert http.post("http://engine/u", content=b"first").status_code == 200
+        assert http.post("http://engine/u", content=b"second").status_code == 200
+    assert sent[0] == ""  # asked without: the engine's challenge names the scheme
+    assert [h.split(" ")[0].lower() for h in sent[1:]] == [scheme, scheme]  # then one each
+
+
+def test_an_engine_that_asks_nothing_gets_no_credentials_and_a_token_is_bearer() -> None:
+    sent: list[str] = []
+    with _client(_asking_for("none", sent), user="u", password="p") as http:
+        http.get("http://engine/query")
+    with _client(_asking_for("none", sent), token="t0k") as http:
+        http.get("http://engine/query")
+    assert sent == ["", "Bearer t0k"]
+
+
+def test_a_forced_scheme_is_sent_at_once_and_needs_its_secret() -> None:
+    sent: list[str] = []
+    with _client(_asking_for("basic", sent), user="u", password="p", auth="basic") as http:
+        http.get("http://engine/query")
+    assert len(sent) == 1 and sent[0].startswith("Basic ")
+    with pytest.raises(StoreUnavailable, match="store_auth=bearer needs a token"):
+        credentials(RemoteConfig(query_url="http://e/q", update_url="http://e/u", auth="bearer"))
+
+
+@pytest.mark.parametrize("engine", ["virtuoso"], indirect=True)
+def test_virtuoso_takes_digest_and_refuses_basic(remote: Settings, engine: Engine) -> None:
+    """Virtuoso's ``-auth`` endpoints ask for Digest: learned, or forced; Basic is refused."""
+    first = build(remote).info
+    basic = remote.model_copy(update={"store_auth": "basic"})
+    with pytest.raises(StoreWriteError, match=r"\(401\).*the build in service is unchanged"):
+        build(basic)
+    assert backend_for(remote).current_id() == first.build_id
+    digest = remote.model_copy(update={"store_auth": "digest"})
+    again = build(digest).info.build_id
+    assert backend_for(digest).current_id() == again != first.build_id
+    wrong = remote.model_copy(update={"store_password": SecretStr("wrong")})
+    with pytest.raises(StoreWriteError, match=r"\(401\)"):
+        build(wrong)
+
+
 # --- graceful degradation --------------------------------------------------------------------
 
 
 def test_engine_down_is_503_and_not_ready_then_recovers_without_restart(
-    remote: Settings, engine: OxigraphServer
+    remote: Settings, engine: Engine
 ) -> None:
     build(remote)
     quick = remote.model_copy(update={"reload_seconds": 0.2, "store_retries": 0})
@@ -186,7 +272,7 @@ def test_engine_down_is_503_and_not_ready_then_recovers_without_restart(
 
 
 def test_a_new_build_on_the_engine_is_served_and_the_old_connections_closed(
-    remote: Settings, engine: OxigraphServer, project: Path
+    remote: Settings, engine: Engine, project: Path
 ) -> None:
     build(remote)
     quick = remote.model_copy(update={"reload_seconds": 0.2, "query_timeout": 1.0})
@@ -209,9 +295,7 @@ def test_a_new_build_on_the_engine_is_served_and_the_old_connections_closed(
         assert not state.snapshot.store._http.is_closed
 
 
-def test_a_slow_engine_is_a_503_within_the_time_limit(
-    remote: Settings, engine: OxigraphServer
-) -> None:
+def test_a_slow_engine_is_a_503_within_the_time_limit(remote: Settings, engine: Engine) -> None:
     build(remote)
     slow = remote.model_copy(update={"query_timeout": 1.5, "query_workers": 1})
     explosive = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -223,7 +307,7 @@ def test_a_slow_engine_is_a_503_within_the_time_limit(
 
 
 def test_reads_are_retried_with_back_off_until_the_engine_is_back(
-    remote: Settings, engine: OxigraphServer
+    remote: Settings, engine: Engine
 ) -> None:
     first = build(remote).info
     engine.stop()

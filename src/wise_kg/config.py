@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -127,9 +128,16 @@ class Settings(BaseSettings):
         default=None,
         description="Its Graph Store Protocol endpoint for loading (none: SPARQL Update).",
     )
-    store_user: str | None = Field(default=None, description="HTTP Basic user name.")
-    store_password: SecretStr | None = Field(default=None, description="HTTP Basic password.")
+    store_user: str | None = Field(default=None, description="User name (Basic or Digest).")
+    store_password: SecretStr | None = Field(default=None, description="Its password.")
     store_token: SecretStr | None = Field(default=None, description="Bearer token instead.")
+    store_auth: Literal["auto", "basic", "digest", "bearer"] = Field(
+        default="auto",
+        description="How credentials are sent: 'auto' answers the engine's 401 challenge "
+        "in the scheme it names (Basic, Digest, or Bearer with the token) and keeps to it; "
+        "a token without a user is sent as Bearer from the first request. 'basic', "
+        "'digest' or 'bearer' forces one scheme.",
+    )
     store_timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP request.")
     store_retries: int = Field(
         default=3, ge=0, description="Retries (with back-off) of a read the engine did not take."

@@ -27,7 +27,14 @@ import pyoxigraph as ox
 from tqdm import tqdm
 
 from wise_kg.config import GRAPH_BASE, Settings
-from wise_kg.errors import QuerySyntaxError, StoreNotBuilt, StoreUnavailable, StoreWriteError
+from wise_kg.errors import (
+    QuerySyntaxError,
+    ResultTooLarge,
+    StoreNotBuilt,
+    StoreUnavailable,
+    StoreWriteError,
+)
+from wise_kg.sparql.admission import inspect
 from wise_kg.sparql.evaluate import syntax_message
 from wise_kg.store import BuildInfo, new_build_id
 
@@ -35,11 +42,11 @@ from wise_kg.store import BuildInfo, new_build_id
 MANIFEST_GRAPH = GRAPH_BASE + "build"
 #: The property of the manifest graph whose value is the manifest (JSON).
 MANIFEST_PROPERTY = "urn:wise-kg:manifest"
-#: What a read asks for: solutions, a boolean or a graph, each in a format pyoxigraph parses.
-ACCEPT = (
-    "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
-    "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
-)
+#: What a SELECT or ASK asks for, in formats pyoxigraph parses.
+RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+#: What a CONSTRUCT or DESCRIBE asks for. By form, never both: Virtuoso answers a CONSTRUCT
+#: asked with both in a results table of ?s ?p ?o, and a SELECT asked for RDF as a graph.
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
 RESULTS_JSON = "application/sparql-results+json"
 #: Statuses after which a read is tried again (after a pause that doubles each time).
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -56,6 +63,7 @@ class RemoteConfig:
     user: str | None = None
     password: str | None = None
     token: str | None = None
+    auth: str = "auto"
     timeout: float = 30.0
     retries: int = 3
     chunk_triples: int = 50_000
@@ -78,6 +86,7 @@ class RemoteConfig:
             user=settings.store_user,
             password=secret.get_secret_value() if secret else None,
             token=token.get_secret_value() if token else None,
+            auth=settings.store_auth,
             timeout=settings.store_timeout,
             retries=settings.store_retries,
             chunk_triples=settings.store_chunk_triples,
@@ -98,11 +107,9 @@ class RemoteStore:
 
     def __init__(self, config: RemoteConfig):
         self.config = config
-        auth = httpx.BasicAuth(config.user, config.password or "") if config.user else None
-        headers = {"Authorization": f"Bearer {config.token}"} if config.token else {}
         self._http = httpx.Client(
-            auth=auth,
-            headers={"User-Agent": "wise-kg", **headers},
+            auth=credentials(config),
+            headers={"User-Agent": "wise-kg"},
             timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 5.0)),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
         )
@@ -124,6 +131,8 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> Any:
         """Evaluate ``query`` on the engine: solutions, a boolean, or an iterable of triples."""
+        accept = GRAPH_ACCEPT if inspect(query).returns_graph else RESULTS_ACCEPT
+        text = query
         if substitutions:
             query = bind(query, substitutions)
         form: list[tuple[str, str]] = [("query", query)]
@@ -133,7 +142,11 @@ class RemoteStore:
             form += _dataset(self.config.graphs, self.config.graphs)
         if base_iri:  # the protocol has no base parameter: the query states it, on its own line
             form[0] = ("query", f"BASE <{base_iri}>\n{query}")
-        return _answer(self._open(form, lines_added=1 if base_iri else 0))
+        try:
+            return _answer(self._open(form, accept))
+        except QuerySyntaxError as refused:
+            reason = _parse_error(text, base_iri) or str(refused)
+            raise QuerySyntaxError(syntax_message(reason)) from None
 
     def quads_for_pattern(
         self, subject: Any, predicate: Any, object: Any, graph_name: Any = None
@@ -214,23 +227,22 @@ class RemoteStore:
 
     # --- HTTP -----------------------------------------------------------------------------
 
-    def _open(
-        self, form: list[tuple[str, str]], accept: str = ACCEPT, *, lines_added: int = 0
-    ) -> httpx.Response:
-        """POST a query (retried on connection errors and 502/503/504); the answer streams.
-
-        ``lines_added``: lines put before the user's query, taken off the line numbers
-        of the engine's syntax errors so that they point into the query as sent.
-        """
+    def _open(self, form: list[tuple[str, str]], accept: str = RESULTS_ACCEPT) -> httpx.Response:
+        """POST a query (retried on connection errors and 502/503/504); the answer streams."""
         request = self._http.build_request("POST", self.config.query_url, **_form(form, accept))
         response = self._with_retries(lambda: self._http.send(request, stream=True), True)
         if not response.is_success:
             response.read()
             response.close()
         if response.status_code == 400:
-            reason = _LINE.sub(lambda m: f"{m[1]}{int(m[2]) - lines_added}:", _reason(response))
-            raise QuerySyntaxError(syntax_message(reason))
+            raise QuerySyntaxError(_reason(response))
         _check(response, "query")
+        if (cut := response.headers.get("x-sparql-maxrows")) is not None:
+            response.close()
+            raise ResultTooLarge(
+                f"The SPARQL engine cut its answer at its own limit of {cut} rows "
+                "(Virtuoso: ResultSetMaxRows); wise-kg never passes on a cut answer."
+            )
         return response
 
     def _stream_quads(
@@ -301,6 +313,83 @@ class RemoteStore:
         )
 
 
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <token>`` on every request."""
+
+    def __init__(self, token: str):
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+class ChallengeAuth(httpx.Auth):
+    """Credentials in the scheme the engine's 401 challenge names, kept to once learned.
+
+    The first request goes without credentials (as ``curl --anyauth`` does); an answer
+    of 401 whose ``WWW-Authenticate`` names a scheme we hold credentials for is answered
+    in that scheme, and every later request uses it from the start (Digest reuses the
+    engine's nonce). Endpoints that ask for nothing get nothing.
+    """
+
+    def __init__(self, schemes: dict[str, httpx.Auth]):
+        self._schemes = schemes
+        self._learned: httpx.Auth | None = None
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        if self._learned is not None:
+            yield from self._learned.auth_flow(request)
+            return
+        challenged = yield request
+        scheme = self._scheme_for(challenged)
+        if scheme is None:
+            return
+        self._learned = scheme
+        flow = scheme.auth_flow(request)
+        retry = next(flow)
+        if "Authorization" not in retry.headers:  # a scheme that answers challenges: ours
+            retry = flow.send(challenged)
+        while True:
+            response = yield retry
+            try:
+                retry = flow.send(response)
+            except StopIteration:
+                return
+
+    def _scheme_for(self, response: httpx.Response) -> httpx.Auth | None:
+        if response.status_code != 401:
+            return None
+        for challenge in response.headers.get_list("www-authenticate"):
+            scheme = self._schemes.get(challenge.split(" ", 1)[0].lower())
+            if scheme is not None:
+                return scheme
+        return None
+
+
+def credentials(config: RemoteConfig) -> httpx.Auth | None:
+    """How requests to the engine carry the configured credentials (``store_auth``)."""
+    user, password, token = config.user, config.password or "", config.token
+    schemes: dict[str, httpx.Auth] = {}
+    if user is not None:
+        schemes |= {
+            "basic": httpx.BasicAuth(user, password),
+            "digest": httpx.DigestAuth(user, password),
+        }
+    if token is not None:
+        schemes["bearer"] = BearerAuth(token)
+    if config.auth != "auto":
+        if config.auth not in schemes:
+            needs = "a token" if config.auth == "bearer" else "a user name"
+            raise StoreUnavailable(
+                f"store_auth={config.auth} needs {needs}: set store_user or store_token"
+            )
+        return schemes[config.auth]
+    if user is None:
+        return schemes.get("bearer")
+    return ChallengeAuth(schemes)
+
+
 def swap_update(staging: dict[str, str], old_graphs: Iterable[str], info: BuildInfo) -> str:
     """The one update that puts a build in service: MOVE each staging graph, then the manifest."""
     manifest = ox.Literal(json.dumps(asdict(info)))
@@ -354,7 +443,7 @@ def where_brace(query: str) -> int | None:
     return None
 
 
-def _form(fields: list[tuple[str, str]], accept: str = ACCEPT) -> dict[str, Any]:
+def _form(fields: list[tuple[str, str]], accept: str = RESULTS_ACCEPT) -> dict[str, Any]:
     """A form-encoded POST body (repeated keys kept, as the protocol's dataset needs)."""
     return {
         "content": urlencode(fields).encode(),
@@ -375,8 +464,17 @@ def _dataset(default: Iterable[Any], named: Iterable[Any]) -> list[tuple[str, st
     ]
 
 
-#: A position in an engine's syntax error (``at 2:25:``), its line to be shifted.
-_LINE = re.compile(r"(\bat )(\d+):(?=\d)")
+def _parse_error(query: str, base_iri: str | None) -> str | None:
+    """Why pyoxigraph cannot parse ``query`` (None if it can), positions as the user wrote it.
+
+    Engines count lines in the text they were sent (a ``VALUES`` block or ``BASE`` line
+    added; Virtuoso adds a prologue of its own), so their positions can mislead.
+    """
+    try:
+        ox.Store().query(query, base_iri=base_iri)  # parsed at once; the answer, lazy, unread
+    except SyntaxError as err:
+        return str(err)
+    return None
 
 
 def _iri(graph: ox.NamedNode | str) -> str:
@@ -390,7 +488,7 @@ def _answer(response: httpx.Response) -> Any:
     limit) stops the download too; the connection is released with the reader.
     """
     media_type = response.headers.get("content-type", "").split(";")[0].strip()
-    reader = io.BufferedReader(_StreamReader(response))
+    reader = io.BufferedReader(_StreamReader(response, json=media_type == RESULTS_JSON))
     results_format = ox.QueryResultsFormat.from_media_type(media_type)
     if results_format is not None:
         return ox.parse_query_results(reader, format=results_format)
@@ -415,9 +513,11 @@ class _StreamReader(io.RawIOBase):
     or when the reader is dropped: a parser abandoned at the row limit frees it too.
     """
 
-    def __init__(self, response: httpx.Response):
+    def __init__(self, response: httpx.Response, *, json: bool = False):
         super().__init__()
-        self._chunks, self._rest = response.iter_bytes(), b""
+        chunks = response.iter_bytes()
+        self._chunks = _standard_blank_nodes(chunks) if json else chunks
+        self._rest = b""
         self._closed_with = weakref.finalize(self, response.close)
 
     def readable(self) -> bool:
@@ -439,6 +539,24 @@ class _StreamReader(io.RawIOBase):
         n = min(len(buffer), len(self._rest))
         buffer[:n], self._rest = self._rest[:n], self._rest[n:]
         return n
+
+
+#: A blank node as Virtuoso writes it in JSON results, ``"nodeID://b123"``: pyoxigraph
+#: refuses the label, and ``b123`` names the same node in every answer.
+_VIRTUOSO_BLANK = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+#: Bytes held back at the end of a chunk, in case the next one completes a match.
+_HELD_BACK = 64
+
+
+def _standard_blank_nodes(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """A JSON results body with Virtuoso's blank-node labels made plain ones, as it streams."""
+    held = b""
+    for chunk in chunks:
+        data = _VIRTUOSO_BLANK.sub(rb"\1", held + chunk)
+        held, ready = data[-_HELD_BACK:], data[:-_HELD_BACK]
+        if ready:
+            yield ready
+    yield held
 
 
 def _chunks(triples: list[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:

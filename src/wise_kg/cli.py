@@ -7,7 +7,6 @@ Exit codes: 0 success (warnings allowed), 1 the sources break the shapes,
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -71,12 +70,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build if the store is missing or older than the sources, then serve with uvicorn.
 
-    With ``--workers N`` uvicorn runs N server processes on the one socket; each
-    opens the store read-only and follows new builds on its own.
+    With ``--workers N`` the command's process accepts the connections and hands them
+    in turn to N server processes (:mod:`wise_kg.api.processes`); each opens the store
+    read-only and follows new builds on its own.
     """
     import uvicorn
 
-    from wise_kg.api.app import app_from_environment, create_app
+    from wise_kg.api import processes
+    from wise_kg.api.app import create_app
     from wise_kg.api.middleware.server import uvicorn_options
     from wise_kg.api.observability import log_requests_to_stdout
 
@@ -85,29 +86,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         status = cmd_build(args)
         if status:
             return status
-    workers = f" with {args.workers} workers" if args.workers > 1 else ""
+    workers = f" with {args.workers} processes" if args.workers > 1 else ""
     print(
-        f"serving on http://{settings.host}:{settings.port}/{workers} "
-        "(SPARQL at /sparql, API docs at /docs)"
+        f"serving on {settings.public_base()}/{workers} (SPARQL at /sparql, API docs at /docs)",
+        flush=True,
     )
-    options = uvicorn_options(settings)
-    if args.workers > 1:  # the processes read their settings from the environment
-        os.environ.update(_environment(settings))
-        target = f"{app_from_environment.__module__}:{app_from_environment.__name__}"
-        uvicorn.run(target, factory=True, workers=args.workers, **options)
+    if args.workers > 1:
+        processes.serve(settings, args.workers)
         return 0
     log_requests_to_stdout()
-    uvicorn.run(create_app(settings), **options)
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
-
-
-def _environment(settings: Settings) -> dict[str, str]:
-    """The settings given on the command line, as ``WISE_KG_*`` variables for child processes."""
-    return {
-        f"WISE_KG_{name.upper()}": str(value.resolve() if isinstance(value, Path) else value)
-        for name, value in settings.model_dump(exclude_unset=True).items()
-        if value is not None
-    }
 
 
 def cmd_query(args: argparse.Namespace) -> int:

@@ -8,11 +8,8 @@ client library would wait for the answer it is abandoning.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,11 +17,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-import psutil
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
+from tests.helpers import ServedProcess
 from wise_kg.config import Settings
 
 LIMIT = 4.0
@@ -39,53 +36,6 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 def _cheap(i: object) -> str:
     return f"ASK {{ ?s ?p ?o }} # {i}"
-
-
-class ServedProcess:
-    """``wise-kg serve`` on a free port, as its own process (and its workers' parent)."""
-
-    def __init__(self, settings: Settings, **env: str):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        environment = {**os.environ, **env}
-        store = str(settings.resolved_store_path())
-        command = [sys.executable, "-m", "wise_kg.cli", "serve", "--port", str(self.port)]
-        command += ["--project", str(settings.project_dir), "--store", store]
-        self.process = subprocess.Popen(
-            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-
-    def __enter__(self) -> ServedProcess:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("wise-kg serve did not become ready")
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
-
-    def tree_rss(self) -> int:
-        """Bytes of memory the server and all its children hold now (from /proc)."""
-        try:
-            root = psutil.Process(self.process.pid)
-            processes = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0
-        total = 0
-        for process in processes:
-            try:
-                total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
-        return total
 
 
 @pytest.fixture(scope="module")

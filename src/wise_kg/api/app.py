@@ -23,7 +23,7 @@ from wise_kg.api.middleware.compression import Compression
 from wise_kg.api.middleware.head import HeadAsGet
 from wise_kg.api.middleware.queries import QueryFastPath
 from wise_kg.api.middleware.security import SecurityHeaders
-from wise_kg.api.observability import AccessLog, Metrics, log_requests_to_stdout
+from wise_kg.api.observability import AccessLog, Metrics
 from wise_kg.api.ontology_routes import router as ontology_router
 from wise_kg.api.ops_routes import router as ops_router
 from wise_kg.api.replay import ReplayMiddleware
@@ -175,9 +175,3 @@ async def _error_response(request: Request, exc: Exception) -> PlainTextResponse
     if isinstance(exc, ServerBusy):
         headers["Retry-After"] = str(exc.retry_after)
     return PlainTextResponse(str(exc) + "\n", status_code=exc.http_status, headers=headers)
-
-
-def app_from_environment() -> FastAPI:
-    """The app for ``uvicorn --factory`` (``serve --workers N``): settings from WISE_KG_*."""
-    log_requests_to_stdout()
-    return create_app(Settings())

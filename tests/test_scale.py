@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from wise_kg import esco
 from wise_kg.backends import Remote, backend_for
 from wise_kg.build import build
+from wise_kg.cli import main
 from wise_kg.config import GRAPH_BASE, Settings
 from wise_kg.errors import StoreUnavailable, StoreWriteError
 from wise_kg.release import release
@@ -168,6 +169,31 @@ def test_esco_load_validate_and_release_work_on_the_engine(
     assert rebuilt.graphs[esco.ESCO_GRAPH] == summary.triples
     done = release(remote, "1.0.0", tmp_path / "dist")
     assert (done.folder / "wise-kg.nq").is_file()
+
+
+ESCO_RDF = """<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:skos="http://www.w3.org/2004/02/skos/core#">
+  <rdf:Description rdf:about="http://data.europa.eu/esco/skill/00000000-0000-0000-0000-0000000000aa">
+    <rdf:type rdf:resource="http://data.europa.eu/esco/model#Skill"/>
+    <skos:prefLabel xml:lang="en">a skill</skos:prefLabel>
+  </rdf:Description>
+</rdf:RDF>
+"""
+
+
+def test_esco_load_on_a_fresh_engine_builds_the_wise_graph_first(
+    remote: Settings, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """A fresh checkout: ``esco load`` builds the WISE graph (as ``serve`` does), then ESCO."""
+    download = project / "esco-v1.2.0.rdf"
+    download.write_text(ESCO_RDF, encoding="utf-8")
+    monkeypatch.setenv("WISE_KG_STORE", remote.store)
+    monkeypatch.setenv("WISE_KG_STORE_GSP_URL", remote.store_gsp_url or "")
+    assert main(["esco", "load", str(download), "--project", str(project), "--quiet"]) == 0
+    assert "built " in capsys.readouterr().out
+    graphs = backend_for(remote).open()[1].graphs
+    assert graphs[esco.ESCO_GRAPH] > 0 and graphs[GRAPH_BASE + "data"] > 1000
 
 
 # --- credentials: in the scheme the engine asks for -------------------------------------------

@@ -134,10 +134,17 @@ def _param_values(extra: list[str]) -> dict[str, str]:
 
 
 def cmd_esco_load(args: argparse.Namespace) -> int:
-    """Import an ESCO download (CSV folder or RDF file) into the store, atomically."""
-    summary = esco.load(
-        _settings(args), Path(args.path), args.esco_version, progress=not args.quiet
-    )
+    """Import an ESCO download (CSV folder or RDF file) into the store, atomically.
+
+    As ``serve`` does, the WISE graph is built first when the store is missing or older
+    than the sources (a fresh checkout), so ESCO lands beside the graph as it is now.
+    """
+    settings = _settings(args)
+    if not is_current(settings):
+        status = cmd_build(args)
+        if status:
+            return status
+    summary = esco.load(settings, Path(args.path), args.esco_version, progress=not args.quiet)
     print("\n".join(summary.lines()))
     return 0
 

@@ -177,3 +177,19 @@ def test_an_unknown_document_extension_is_404(http: httpx.Client, path: str) -> 
 def test_home_page_varies_by_language(http: httpx.Client) -> None:
     answer = http.get("/", headers={"Accept": BROWSER})
     assert "accept-language" in answer.headers["vary"].lower()
+
+
+def test_an_unknown_path_is_a_404_page_for_people_and_text_for_programs(
+    http: httpx.Client,
+) -> None:
+    page = http.get("/no-such-page", headers={"Accept": BROWSER})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<nav" in page.text
+    text = http.get("/no-such-page")
+    assert text.status_code == 404 and text.headers["content-type"].startswith("text/plain")
+
+
+def test_a_kind_without_its_slash_redirects_to_its_list(http: httpx.Client) -> None:
+    answer = http.get("/id/need", follow_redirects=False)
+    assert answer.status_code == 308 and answer.headers["location"] == "need/"
+    assert http.get("/id/need", follow_redirects=True).url.path == "/id/need/"

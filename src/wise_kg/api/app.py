@@ -11,13 +11,16 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wise_kg import __version__, queries
 from wise_kg.api import live, pages, yasgui
 from wise_kg.api.catalog_routes import router as catalog_router
 from wise_kg.api.data_routes import router as data_router
+from wise_kg.api.deps import snapshot_of
 from wise_kg.api.guards import RequestGuard
+from wise_kg.api.ld_routes import LD_FORMATS, not_found
 from wise_kg.api.ld_routes import router as ld_router
 from wise_kg.api.middleware.compression import Compression
 from wise_kg.api.middleware.head import HeadAsGet
@@ -39,6 +42,7 @@ from wise_kg.backends import backend_for
 from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, ServerBusy, StoreUnavailable, WiseKgError
+from wise_kg.formats import wants_html
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -98,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders, public_url=settings.public_base())  # outermost
     app.add_exception_handler(WiseKgError, _error_response)
+    app.add_exception_handler(StarletteHTTPException, _routing_error)
     app.include_router(ops_router)
     app.include_router(query_router)
     app.include_router(collections_router)  # /id/ and /id/{kind}/, before /id/{path}
@@ -163,6 +168,16 @@ def _openapi(app: FastAPI) -> dict[str, object]:
 def _cache(max_bytes: int) -> ResultCache:
     """A bounded cache; no one item may take more than an eighth of it."""
     return ResultCache(max_bytes, max(max_bytes // 8, 1))
+
+
+async def _routing_error(request: Request, exc: Exception) -> Response:
+    """Routing's own errors (no such path, a method not allowed) in plain text, as every
+    other error; a browser asking for a path that does not exist gets the 404 page."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404 and wants_html(request.headers.get("accept"), LD_FORMATS):
+        public = request.app.state.settings.public_base() + request.url.path
+        return not_found(request, snapshot_of(request.scope), public)
+    return PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code, headers=exc.headers)
 
 
 async def _error_response(request: Request, exc: Exception) -> PlainTextResponse:

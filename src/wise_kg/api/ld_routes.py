@@ -15,13 +15,14 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from wise_kg import jsonld
 from wise_kg.api.conditional import is_fresh, validators
 from wise_kg.api.deps import Build, Config, snapshot_of
 from wise_kg.api.live import Snapshot
 from wise_kg.api.pages import Linker, build_view, render
+from wise_kg.api.routes.kinds import kinds
 from wise_kg.api.site import request_language
 from wise_kg.cache import etag
 from wise_kg.describe import describe
@@ -186,6 +187,8 @@ def resource(request: Request, snap: Build, settings: Config, path: str) -> Resp
     iri = settings.base_iri + "id/" + stem
     triples = describe(snap.store, iri) if _valid_iri(iri) else []
     if not triples:
+        if "/" not in stem and stem in kinds(snap, settings.base_iri):  # a kind: its list
+            return RedirectResponse(f"{stem}/", status_code=308)
         return not_found(request, snap, iri)
 
     def make() -> Response:

@@ -96,8 +96,8 @@ def context_url(base: str) -> str:
 
     >>> context_url("http://example.org/wise/")
     'http://example.org/wise/context.jsonld'
-    >>> loader("http://example.org/wise/context/1.0.0.jsonld")["documentUrl"]
-    'http://example.org/wise/context/1.0.0.jsonld'
+    >>> loader("http://example.org/wise/context/1.1.0.jsonld")["documentUrl"]
+    'http://example.org/wise/context/1.1.0.jsonld'
     """
     plain, versioned = context_paths()
     register_context_url(base + versioned)
@@ -121,7 +121,7 @@ def is_context_url(url: str) -> bool:
     looks like ours (``http://elsewhere/context.jsonld``, another port, another
     version) is refused: it may not be our context, and it is never fetched.
 
-    >>> is_context_url("https://w3id.org/wise-kg/context/1.0.0.jsonld")
+    >>> is_context_url("https://w3id.org/wise-kg/context/1.1.0.jsonld")
     True
     >>> is_context_url("http://evil.example/context.jsonld")
     False

@@ -236,5 +236,5 @@ ServerThreads = 10
 MaxClientConnections = 10
 [SPARQL]
 ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 15
+MaxQueryExecutionTime = 120
 """

@@ -8,7 +8,8 @@ query worker process.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,8 +27,14 @@ class Backend(Protocol):
 
     location: str
 
-    def publish(self, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
-        """Write a new build and put it in service atomically; the old one is kept on failure."""
+    def publish(
+        self, quads: Iterable[ox.Quad], fingerprint: str = "", keep: Iterable[str] = ()
+    ) -> BuildInfo:
+        """Write a new build and put it in service atomically; the old one is kept on failure.
+
+        The graphs named in ``keep`` (absent from ``quads``) are carried over from the
+        build in service as they are, when it has them.
+        """
 
     def open(self, *, verify: bool = False) -> tuple[Any, BuildInfo]:
         """The build in service for reading, with its manifest (``verify``: count its quads)."""
@@ -46,9 +53,12 @@ class Embedded:
         self.link = link
         self.location = str(link)
 
-    def publish(self, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
-        """Write a new build directory and swap the link to it."""
-        return embedded.publish(self.link, quads, fingerprint)
+    def publish(
+        self, quads: Iterable[ox.Quad], fingerprint: str = "", keep: Iterable[str] = ()
+    ) -> BuildInfo:
+        """Write a new build directory (the ``keep`` graphs copied into it from the build in
+        service) and swap the link to it."""
+        return embedded.publish(self.link, chain(quads, self._quads_of(keep)), fingerprint)
 
     def open(self, *, verify: bool = False) -> tuple[ox.Store, BuildInfo]:
         """The current build, opened read-only."""
@@ -62,6 +72,18 @@ class Embedded:
         """The build's directory (kept for a while after a newer build is swapped in)."""
         return str(embedded.builds_dir(self.link) / info.build_id)
 
+    def _quads_of(self, graphs: Iterable[str]) -> Iterator[ox.Quad]:
+        """The quads of ``graphs`` in the build in service (none when nothing is built)."""
+        graphs = list(graphs)
+        if not graphs:
+            return
+        try:
+            store, _info = self.open()
+        except StoreNotBuilt:
+            return
+        for graph in graphs:
+            yield from store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+
 
 class Remote:
     """A SPARQL 1.1 engine over HTTP; its manifest graph names the build in service."""
@@ -71,9 +93,12 @@ class Remote:
         self.location = config.query_url
         self._store = RemoteStore(config)
 
-    def publish(self, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
-        """Load into staging graphs, then swap them in with one SPARQL Update."""
-        return self._store.publish(quads, fingerprint)
+    def publish(
+        self, quads: Iterable[ox.Quad], fingerprint: str = "", keep: Iterable[str] = ()
+    ) -> BuildInfo:
+        """Load the graphs that changed into staging graphs, then swap them in with one
+        SPARQL Update; unchanged and ``keep`` graphs stay in the engine as they are."""
+        return self._store.publish(quads, fingerprint, keep)
 
     def open(self, *, verify: bool = False) -> tuple[RemoteStore, BuildInfo]:
         """A reader of the build in service (its graphs as the union default graph)."""

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from wise_kg import esco
 from wise_kg import store as stores
 from wise_kg.backends import backend_for
 from wise_kg.config import Settings
 from wise_kg.entail import with_entailments
 from wise_kg.errors import StoreNotBuilt, ValidationFailed
-from wise_kg.sources import discover, load_sources, quads
+from wise_kg.sources import SourceFile, discover, load_sources, quads
 from wise_kg.validate import Report, validate_files
 
 
@@ -35,15 +37,28 @@ def build(settings: Settings) -> BuildResult:
     on disk changes.
     """
     files = load_sources(settings)
-    carried = esco.current_quads(settings)  # a loaded ESCO survives rebuilds of the WISE graph
-    report = validate_files(files, settings.project_dir, carried)
+    loaded_esco = esco.reference_quads(settings, iris(files))  # what the checks read of it
+    report = validate_files(files, settings.project_dir, loaded_esco)
     if not report.conforms:
         raise ValidationFailed(
             report, f"{len(report.violations)} violation(s); the store was not changed"
         )
-    all_quads = [*quads(with_entailments(files)), *carried]
-    info = backend_for(settings).publish(all_quads, fingerprint(settings))
+    # A loaded ESCO graph survives rebuilds of the WISE graph, kept where it is.
+    info = backend_for(settings).publish(
+        quads(with_entailments(files)), fingerprint(settings), keep=(esco.ESCO_GRAPH,)
+    )
     return BuildResult(info, report)
+
+
+def iris(files: list[SourceFile]) -> set[str]:
+    """Every IRI the sources name as a subject or an object."""
+    return {
+        term.value
+        for f in files
+        for t in f.triples
+        for term in (t.subject, t.object)
+        if isinstance(term, ox.NamedNode)
+    }
 
 
 def fingerprint(settings: Settings) -> str:

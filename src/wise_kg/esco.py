@@ -375,15 +375,9 @@ def load(
     except StoreNotBuilt as err:
         raise StoreNotBuilt(f"{err}; build the WISE graph before loading ESCO") from None
     esco_quads, summary = read_download(path, version, progress)
-    esco_graph = ox.NamedNode(ESCO_GRAPH)
-    keep = [  # every graph but the old ESCO one, without reading the old ESCO one
-        q
-        for graph in store.named_graphs()  # wise-kg writes named graphs only
-        if graph != esco_graph
-        for q in store.quads_for_pattern(None, None, None, graph)
-    ]
+    keep = [g.value for g in store.named_graphs() if g.value != ESCO_GRAPH]  # kept as they are
     del store
-    backend.publish(keep + esco_quads, info.fingerprint)
+    backend.publish(esco_quads, info.fingerprint, keep)
     summary.seconds = max(summary.seconds, 0.0)
     return summary
 
@@ -403,6 +397,30 @@ def current_quads(settings: Settings) -> list[ox.Quad]:
     except StoreNotBuilt:
         return []
     return list(store.quads_for_pattern(None, None, None, ox.NamedNode(ESCO_GRAPH)))
+
+
+def reference_quads(settings: Settings, iris: Iterable[str]) -> list[ox.Quad]:
+    """What the reference checks read of the loaded ESCO graph (empty if none): the
+    graph's own statements (its version) and those about ``iris`` under each kind.
+
+    A handful of concepts, where reading the whole graph out of a remote engine moved
+    every one of its quads on each build.
+    """
+    from wise_kg.esco_checks import KINDS  # it reads this module's names
+
+    try:
+        store, _info = backend_for(settings).open()
+    except StoreNotBuilt:
+        return []
+    ids = {iri.rsplit("/", 1)[-1] for iri in iris if iri.startswith(ESCO_DATA)}
+    subjects = [ESCO_GRAPH, *(f"{ESCO_DATA}{kind}/{i}" for i in sorted(ids) for kind in KINDS)]
+    query = (
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ESCO_GRAPH}> {{ ?s ?p ?o }} "
+        f"VALUES ?s {{ {' '.join(str(ox.NamedNode(s)) for s in subjects)} }} }}"
+    )
+    graph = ox.NamedNode(ESCO_GRAPH)
+    rows = store.query(query, use_default_graph_as_union=True)
+    return [ox.Quad(row["s"], row["p"], row["o"], graph) for row in rows]
 
 
 #: What ``esco diff`` compares for each concept: (property, name in the report).

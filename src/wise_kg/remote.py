@@ -11,6 +11,7 @@ apply atomically. The build's manifest lives in a graph of its own.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -42,6 +43,8 @@ from wise_kg.store import BuildInfo, new_build_id
 MANIFEST_GRAPH = GRAPH_BASE + "build"
 #: The property of the manifest graph whose value is the manifest (JSON).
 MANIFEST_PROPERTY = "urn:wise-kg:manifest"
+#: The property giving, in the manifest graph, a graph's content digest (see graph_digest).
+DIGEST_PROPERTY = "urn:wise-kg:digest"
 #: What a SELECT or ASK asks for, in formats pyoxigraph parses.
 RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 #: What a CONSTRUCT or DESCRIBE asks for. By form, never both: Virtuoso answers a CONSTRUCT
@@ -189,41 +192,68 @@ class RemoteStore:
             return BuildInfo(**json.loads(row["m"].value))
         return None
 
-    def publish(self, quads: Iterable[ox.Quad], fingerprint: str = "") -> BuildInfo:
-        """Load quads as a new build: staging graphs first, then one update swaps them in.
+    def publish(
+        self, quads: Iterable[ox.Quad], fingerprint: str = "", keep: Iterable[str] = ()
+    ) -> BuildInfo:
+        """Put a new build in service with one update, moving only the graphs that changed.
 
-        Until that update the build in service is untouched; a failure removes the
-        staging graphs and raises :class:`StoreWriteError`.
+        A graph whose digest is the one the build in service recorded for it is neither
+        sent nor moved, and the graphs named in ``keep`` (absent from ``quads``) stay as
+        they are in service, unread. The others are loaded into staging graphs; then one
+        update moves them in, drops the graphs the new build no longer has and rewrites
+        the manifest. Until that update the build in service is untouched; a failure
+        removes the staging graphs and raises :class:`StoreWriteError`.
         """
         build_id, created = new_build_id()
-        by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
-        for q in dict.fromkeys(quads):
-            if not isinstance(q.graph_name, ox.NamedNode):
-                raise StoreWriteError("wise-kg writes named graphs only; a quad has none")
-            by_graph[q.graph_name.value].append(ox.Triple(q.subject, q.predicate, q.object))
-        staging = {g: f"urn:wise-kg:staging:{build_id}:{n}" for n, g in enumerate(sorted(by_graph))}
-        info = BuildInfo(
-            build_id,
-            created,
-            sum(len(t) for t in by_graph.values()),
-            {g: len(t) for g, t in by_graph.items()},
-            fingerprint,
-        )
+        by_graph = _by_graph(quads)
+        digests = {g: graph_digest(triples) for g, triples in by_graph.items()}
+        staging: dict[str, str] = {}
         try:
-            previous = self.manifest()
+            previous, recorded = self._in_service()
+            kept = (set(keep) & set(previous.graphs if previous else ())) - set(by_graph)
+            changed = sorted(g for g in by_graph if digests[g] != recorded.get(g))
+            staging = {g: f"urn:wise-kg:staging:{build_id}:{n}" for n, g in enumerate(changed)}
+            counts = {g: previous.graphs[g] for g in kept} if previous else {}
+            counts |= {g: len(t) for g, t in by_graph.items()}
+            digests |= {g: recorded[g] for g in kept if g in recorded}
+            info = BuildInfo(build_id, created, sum(counts.values()), counts, fingerprint)
             chunks = [
                 (staging[g], n, chunk)
-                for g, triples in sorted(by_graph.items())
-                for n, chunk in enumerate(_chunks(triples, self.config.chunk_triples))
+                for g in changed
+                for n, chunk in enumerate(_chunks(by_graph[g], self.config.chunk_triples))
             ]
             for target, n, chunk in tqdm(chunks, desc="loading", unit="request", disable=None):
                 self._load_chunk(target, chunk, replace=n == 0)
-            old = set(previous.graphs) - set(by_graph) if previous else set()
-            self._update(swap_update(staging, old, info))
+            self._still_in_service(previous)
+            old = set(previous.graphs) - set(counts) if previous else set()
+            self._update(swap_update(staging, old, info, digests))
         except (StoreUnavailable, StoreWriteError) as err:
             self._drop_quietly(staging.values())
             raise StoreWriteError(f"{err}; the build in service is unchanged") from None
         return info
+
+    def _in_service(self) -> tuple[BuildInfo | None, dict[str, str]]:
+        """The manifest of the build in service and the digests it recorded, graph by graph."""
+        text = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?s ?p ?o }} }}"
+        info, digests = None, {}
+        for row in _answer(self._open([("query", text)], RESULTS_JSON)):
+            if row["p"].value == MANIFEST_PROPERTY:
+                info = BuildInfo(**json.loads(row["o"].value))
+            elif row["p"].value == DIGEST_PROPERTY:
+                digests[row["s"].value] = row["o"].value
+        return info, digests
+
+    def _still_in_service(self, previous: BuildInfo | None) -> None:
+        """Refuse to swap when another build was put in service while this one loaded.
+
+        Its unchanged graphs were judged against the build in service when it began.
+        """
+        now = self.manifest()
+        if (now.build_id if now else None) != (previous.build_id if previous else None):
+            raise StoreWriteError(
+                f"build {now.build_id if now else '(none)'} was put in service while this "
+                "one loaded; run the build again"
+            )
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -276,8 +306,10 @@ class RemoteStore:
 
     def _drop_quietly(self, graphs: Iterable[str]) -> None:
         # staging graphs are named by build and never read: harmless if one is left
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in graphs]
         with contextlib.suppress(StoreUnavailable, StoreWriteError):
-            self._update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+            if drops:
+                self._update(" ;\n".join(drops))
 
     def _send(self, method: str, url: str, *, retry: bool = False, **kwargs: Any) -> httpx.Response:
         """One request; reads are retried, writes only when the connection was never made."""
@@ -390,17 +422,48 @@ def credentials(config: RemoteConfig) -> httpx.Auth | None:
     return ChallengeAuth(schemes)
 
 
-def swap_update(staging: dict[str, str], old_graphs: Iterable[str], info: BuildInfo) -> str:
-    """The one update that puts a build in service: MOVE each staging graph, then the manifest."""
+def swap_update(
+    staging: dict[str, str],
+    old_graphs: Iterable[str],
+    info: BuildInfo,
+    digests: dict[str, str] | None = None,
+) -> str:
+    """The one update that puts a build in service: MOVE each staging graph, drop the
+    graphs gone, then rewrite the manifest (with each graph's digest)."""
     manifest = ox.Literal(json.dumps(asdict(info)))
     operations = [f"MOVE <{stage}> TO <{graph}>" for graph, stage in sorted(staging.items())]
     operations += [f"DROP SILENT GRAPH <{g}>" for g in sorted(old_graphs)]
+    recorded = "".join(
+        f"\n  <{g}> <{DIGEST_PROPERTY}> {ox.Literal(d)} ."
+        for g, d in sorted((digests or {}).items())
+    )
     operations += [
         f"DROP SILENT GRAPH <{MANIFEST_GRAPH}>",
         f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> "
-        f"{{ <{MANIFEST_GRAPH}> <{MANIFEST_PROPERTY}> {manifest} }} }}",
+        f"{{ <{MANIFEST_GRAPH}> <{MANIFEST_PROPERTY}> {manifest} .{recorded} }} }}",
     ]
     return " ;\n".join(operations)
+
+
+def graph_digest(triples: list[ox.Triple]) -> str:
+    """The SHA-256 of a graph's content: equal for equal graphs, whatever the order or the
+    blank nodes' labels (those graphs are put in canonical form, RDFC-1.0, first)."""
+    if any(map(_has_blank, triples)):
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        triples = [q.triple for q in dataset]
+    lines = sorted(str(t) for t in triples)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _by_graph(quads: Iterable[ox.Quad]) -> dict[str, list[ox.Triple]]:
+    """The quads' triples, graph by graph (duplicates once; every quad in a named graph)."""
+    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+    for q in dict.fromkeys(quads):
+        if not isinstance(q.graph_name, ox.NamedNode):
+            raise StoreWriteError("wise-kg writes named graphs only; a quad has none")
+        by_graph[q.graph_name.value].append(q.triple)
+    return by_graph
 
 
 def bind(query: str, values: dict[ox.Variable, Any]) -> str:

@@ -168,6 +168,7 @@ class VirtuosoServer(Engine):
         return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt"))
 
     def command(self) -> list[str]:
+        """``virtuoso-t`` in the foreground, on the ini file written here for this instance."""
         ini = self.location / "virtuoso.ini"
         ini.write_text(self._ini(), encoding="utf-8")
         return ["virtuoso-t", "+foreground", "+configfile", str(ini)]

@@ -94,7 +94,7 @@ def test_protocol_graph_parameters_select_stored_graphs(client: httpx.Client) ->
 
     health = client.get("/health").json()
     shapes = n(**{"default-graph-uri": GRAPH + "shapes"})
-    assert 0 < shapes and n() == health["quads"] - shapes  # "the graph": all but the shapes
+    assert shapes > 0 and n() == health["quads"] - shapes  # "the graph": all but the shapes
     by_name = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}shapes> {{ ?s ?p ?o }} }}"
     answer = client.get("/sparql", params={"query": by_name}).json()
     assert int(answer["results"]["bindings"][0]["n"]["value"]) == shapes

@@ -550,17 +550,15 @@ bounds each case:
   own share (sending the query over HTTP, parsing the engine's JSON answer, writing its own)
   is larger than the engine's.
 
-Connections, not requests, are shared out: the server processes accept from one listening
-socket, and wrk opens its {connections} keep-alive connections at once and keeps them for the
-whole run. The process that wakes first accepts every connection waiting (asyncio accepts
-them in a loop), so one process can end up with all {connections} and the others with none:
-then N processes serve like one. The `per server process` column shows the split (cores of
-each server process with its query workers, busiest first; medians per position), and the
-table below compares the runs where the work was shared with those where one process did
-(nearly) all of it. How connections land depends on timing; clients that connect one by one
-over time, or a proxy in front, would see other splits (not measured here). The kernel
-spreads connections by hash only when each process has its own listening socket
-(`SO_REUSEPORT`), which uvicorn's `--workers` does not do.
+Connections, not requests, are shared out: wrk opens its {connections} keep-alive connections
+at once and keeps them for the whole run. `wise-kg serve --workers N` accepts every
+connection in its parent process and hands them to the N server processes in turn
+(`api/processes.py`), so each gets {connections}/N whatever the timing. (Before, with
+uvicorn's `--workers`, the processes accepted from one shared socket, the first awake took
+every waiting connection, and two processes gave 0.98× to 1.72× of one, run to run.) The
+`per server process` column shows the split (cores of each server process with its query
+workers, busiest first; medians per position), and the table below compares the runs where
+the work was shared with those where one process did (nearly) all of it.
 
 """
 

@@ -33,20 +33,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], tuple[str, bool]] = {
         "over the row limit meets the time limit (503) before wise-kg can count its rows (400)",
         True,
     ),
-    **{
-        ("virtuoso", test): (
-            "describe.py's DESCRIBE opens with `{ VALUES ?s { <iri> } } UNION { … }`, for "
-            "which Virtuoso 7.2 drops rows, so some pages miss triples; `BIND (<iri> AS ?s)` "
-            "there answers the same everywhere (describe.py is not in this change)",
-            test != "test_html_page_for_browsers",  # pages without such links pass
-        )
-        for test in (
-            "test_html_page_for_browsers",
-            "test_area_page_shows_facets_esco_provenance_and_diagram",
-            "test_jsonld_frames_an_area",
-            "test_collection_page_keeps_its_order",
-        )
-    },
 }
 
 

@@ -20,7 +20,7 @@ PREFIX wise: <https://w3id.org/wise-kg/ontology#>
 CONSTRUCT { ?s ?p ?o . ?o ?lp ?lo . ?s ?sp ?so . }
 WHERE {
   {
-    { VALUES ?s { %(iri)s } }
+    { BIND (%(iri)s AS ?s) }  # not VALUES: Virtuoso 7.2 drops rows of VALUES in a UNION
     UNION
     { %(iri)s wise:hasResistance|wise:hasAction|wise:hasSwotFinding|wise:hasEscoAlignment
               |wise:hasCuratedEscoAlignment|wise:hasEscoCriticism|wise:hasDirection

@@ -14,7 +14,7 @@ this middleware adds what HTTP asks of content codings and Starlette leaves out:
 
 from __future__ import annotations
 
-from starlette.middleware.gzip import GZipResponder, IdentityResponder
+from starlette.middleware.gzip import GZipResponder
 
 from wise_kg.api.observability import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,8 +58,8 @@ class Compression:
             await self.app(scope, receive, send)
             return
         accept = next((v for n, v in scope["headers"] if n == b"accept-encoding"), None)
-        if not accepts_gzip(accept):
-            await IdentityResponder(self.app, MINIMUM_SIZE)(scope, receive, send)
+        if not accepts_gzip(accept):  # the plain coding: only say that it varies
+            await self.app(scope, receive, _varying(send))
             return
         held: set[bytes] = set()  # the plain tags the client named with the suffix
         scope["headers"] = [
@@ -67,6 +67,37 @@ class Compression:
         ]
         responder = GZipResponder(self.app, MINIMUM_SIZE, compresslevel=LEVEL)
         await responder(scope, receive, _tagging(send, held))
+
+
+def _varying(send: Send) -> Send:
+    """A ``send`` adding ``Vary: Accept-Encoding`` where gzip would have applied: a body of
+    :data:`MINIMUM_SIZE` bytes or more, or streamed (Starlette's identity responder did
+    the same, holding each start message until the body came; the cheapest requests paid
+    for that)."""
+
+    async def varying(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers") or []
+            length = next((v for n, v in headers if n.lower() == b"content-length"), None)
+            encoded = any(n.lower() == b"content-encoding" for n, _v in headers)
+            if not encoded and (length is None or int(length) >= MINIMUM_SIZE):
+                message["headers"] = [*_without_vary(headers), (b"vary", _vary(headers))]
+        await send(message)
+
+    return varying
+
+
+def _vary(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The ``Vary`` value with ``Accept-Encoding`` added to what the answer had."""
+    given = [v for n, v in headers if n.lower() == b"vary"]
+    names = [part.strip() for value in given for part in value.split(b",") if part.strip()]
+    if b"accept-encoding" not in (name.lower() for name in names):
+        names.append(b"Accept-Encoding")
+    return b", ".join(names)
+
+
+def _without_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(n, v) for n, v in headers if n.lower() != b"vary"]
 
 
 def _plain_tags(value: bytes, held: set[bytes]) -> bytes:

@@ -114,3 +114,36 @@ def test_a_full_queue_answers_busy_at_once_and_a_waiter_gives_up_in_time(store_p
     outcomes = asyncio.run(_with_pool(store_path, work))
     busy = [o for o in outcomes if isinstance(o, ServerBusy)]
     assert len(busy) == 4, outcomes  # two running, two waited 0.5 s, two found the queue full
+
+
+def test_the_published_graphs_are_one_merged_default_graph_in_a_memory_copy(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    """A triple stated in two published graphs is one triple of "the graph" (an RDF merge);
+    the shapes stay out of it; GRAPH still reaches every graph by name."""
+    from wise_kg.sources import GRAPHS, default_graphs
+
+    path = str(tmp_path / "store")  # type: ignore[operator]
+    store = ox.Store(path)
+    triple = (ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"))
+    for name in ("data", "ontology", "shapes"):
+        store.add(ox.Quad(*triple, ox.NamedNode(GRAPHS[name])))
+    store.flush()
+    del store
+    stored = sorted(GRAPHS[name] for name in ("data", "ontology", "shapes"))
+    published = Dataset(default_graphs(stored), tuple(stored), explicit=True)
+
+    async def work(pool: QueryPool) -> tuple[bytes, bytes]:
+        deadline = time.monotonic() + 10
+        merged = await pool.run(
+            Job("SELECT * { ?s ?p ?o }", "SELECT", "csv", LIMITS, published), deadline=deadline
+        )
+        named = await pool.run(
+            Job("SELECT ?g { GRAPH ?g { ?s ?p ?o } }", "SELECT", "csv", LIMITS, published),
+            deadline=deadline,
+        )
+        return merged.first, named.first
+
+    merged, named = asyncio.run(_with_pool(path, work))
+    assert merged.decode().splitlines() == ["o,p,s", "o,urn:x:p,urn:x:s"]  # one row, not two
+    assert sorted(named.decode().splitlines()[1:]) == stored

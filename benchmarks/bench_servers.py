@@ -233,7 +233,7 @@ def prepare(work: Path, esco: Path) -> dict[str, object]:
     code = (
         "import sys, pyoxigraph as ox\n"
         "from pathlib import Path\n"
-        "from wise_kg.store import open_read_only\n"
+        "from wise_kg.store.embedded import open_read_only\n"
         "store, _ = open_read_only(Path(sys.argv[1]))\n"
         "store.dump(sys.argv[2], format=ox.RdfFormat.N_QUADS)\n"
         "rows = store.query(sys.argv[3], use_default_graph_as_union=True)\n"
@@ -283,7 +283,7 @@ class Query:
 def saved_queries() -> list[Query]:
     """The competency questions, their header defaults pasted into the text."""
     sys.path.insert(0, str(ROOT / "src"))
-    from wise_kg.queries import load
+    from wise_kg.sparql.queries import load
 
     out = []
     for name, saved in load(ROOT / "queries").items():

@@ -36,8 +36,8 @@ import sys
 from pathlib import Path
 import pyoxigraph as ox
 from wise_kg.config import Settings
-from wise_kg.esco import ESCO_GRAPH
-from wise_kg.store import open_read_only
+from wise_kg.esco.load import ESCO_GRAPH
+from wise_kg.store.embedded import open_read_only
 store, _ = open_read_only(Settings(project_dir=Path(sys.argv[1])).resolved_store_path())
 quads = store.quads_for_pattern(None, None, None, ox.NamedNode(ESCO_GRAPH))
 triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
@@ -46,7 +46,7 @@ ox.serialize(triples, sys.argv[2], format=ox.RdfFormat.N_TRIPLES)
 OURS = """
 import resource, sys, time
 from pathlib import Path
-from wise_kg import esco
+from wise_kg.esco import load as esco
 from wise_kg.config import Settings
 start = time.monotonic()
 summary = esco.load(Settings(project_dir=Path(sys.argv[1])), Path(sys.argv[2]))

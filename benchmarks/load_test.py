@@ -296,8 +296,8 @@ def _free_port() -> int:
 
 def build_copy(target: Path) -> Path:
     """Copy the project's sources to ``target`` and build its store there."""
-    from wise_kg.build import build
     from wise_kg.config import Settings
+    from wise_kg.store.build import build
 
     for name in SOURCE_DIRS:
         if (ROOT / name).is_dir():

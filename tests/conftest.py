@@ -15,8 +15,8 @@ from rdflib import Graph
 
 from wise_kg.api import create_app
 from wise_kg.api.middleware.server import uvicorn_options
-from wise_kg.build import build
 from wise_kg.config import Settings
+from wise_kg.store.build import build
 
 from .engines import KNOWN_DIFFERENCES, OxigraphServer, VirtuosoServer
 from .engines import free_port as _free_port

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from wise_kg import queries
-from wise_kg.api import yasgui
+from wise_kg.api.html import yasgui
 from wise_kg.api.routes import docs
-from wise_kg.build import build
 from wise_kg.config import Settings
+from wise_kg.sparql import queries
+from wise_kg.store.build import build
 
 from .conftest import LiveServer, copy_project
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import SourceSyntaxError, StoreNotBuilt, ValidationFailed
 from wise_kg.formats import RESULT_FORMATS, by_name
 from wise_kg.sparql.local import answer
-from wise_kg.store import open_read_only
+from wise_kg.store.build import build, is_current
+from wise_kg.store.embedded import open_read_only
 
 COUNT_NEEDS = "SELECT (COUNT(?n) AS ?c) WHERE { ?n a <https://w3id.org/wise-kg/ontology#Need> }"
 JSON = by_name("json", RESULT_FORMATS)

@@ -16,10 +16,10 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from wise_kg.backends import backend_for
 from wise_kg.config import Settings
-from wise_kg.queries import SavedQuery, load
 from wise_kg.sparql.evaluate import term
+from wise_kg.sparql.queries import SavedQuery, load
+from wise_kg.store.backends import backend_for
 
 from .conftest import PROJECT, STORES
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wise_kg import esco
-from wise_kg.build import build
 from wise_kg.config import Settings
-from wise_kg.esco import ESCO_GRAPH, EscoFileError
-from wise_kg.store import open_read_only
-from wise_kg.validate import validate_project
+from wise_kg.esco import load as esco
+from wise_kg.esco.load import ESCO_GRAPH, EscoFileError
+from wise_kg.store.build import build
+from wise_kg.store.embedded import open_read_only
+from wise_kg.validation.validate import validate_project
 
 from .conftest import SHARED, LiveServer
 
@@ -230,7 +230,7 @@ def test_sssom_export_reads_back_with_the_sssom_package(
 ) -> None:
     from sssom.parsers import parse_sssom_table
 
-    from wise_kg.exports import sssom
+    from wise_kg.esco.export import sssom
 
     store, _ = open_read_only(with_esco.resolved_store_path())
     target = tmp_path / "wise-kg.sssom.tsv"
@@ -267,7 +267,7 @@ def test_esco_subset_regenerates_the_data_descriptions(with_esco: Settings) -> N
     from rdflib import Graph
     from rdflib.namespace import SKOS
 
-    from wise_kg.exports import esco_subset
+    from wise_kg.esco.export import esco_subset
 
     store, _ = open_read_only(with_esco.resolved_store_path())
     generated = Graph().parse(data=esco_subset(store, "1.2.0", with_esco.base_iri), format="turtle")

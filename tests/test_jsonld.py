@@ -13,11 +13,11 @@ from pyld.jsonld import JsonLdError
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from wise_kg import jsonld
 from wise_kg.config import Settings
-from wise_kg.describe import describe
-from wise_kg.sources import to_rdflib
-from wise_kg.store import open_read_only
+from wise_kg.publish import jsonld
+from wise_kg.publish.describe import describe
+from wise_kg.sources.reader import to_rdflib
+from wise_kg.store.embedded import open_read_only
 
 ID = "https://w3id.org/wise-kg/id/"
 WISE = "https://w3id.org/wise-kg/ontology#"

@@ -11,7 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SKOS
 
-from wise_kg.jsonld import to_triples
+from wise_kg.publish.jsonld import to_triples
 
 pytestmark = pytest.mark.both_stores
 

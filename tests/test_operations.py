@@ -15,10 +15,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from wise_kg.build import build, is_current
 from wise_kg.config import Settings
 from wise_kg.errors import StoreNotBuilt, StoreWriteError
-from wise_kg.store import open_read_only
+from wise_kg.store.build import build, is_current
+from wise_kg.store.embedded import open_read_only
 
 from .conftest import SHARED, LiveServer, copy_project
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 
-from wise_kg import prepared
+from wise_kg.validation import prepared
 
 DATA = """
 @prefix ex: <http://example.org/> .

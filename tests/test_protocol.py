@@ -165,7 +165,7 @@ def test_etag_and_304(client: httpx.Client) -> None:
 
 
 def test_cache_is_bounded() -> None:
-    from wise_kg.cache import ResultCache
+    from wise_kg.api.cache import ResultCache
 
     cache = ResultCache(max_bytes=100, max_item_bytes=40)
     for i in range(10):

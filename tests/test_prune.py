@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg.backends import Embedded
-from wise_kg.store import MANIFEST, builds_dir, open_read_only, publish
+from wise_kg.store.backends import Embedded
+from wise_kg.store.embedded import MANIFEST, builds_dir, open_read_only, publish
 
 QUAD = ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.Literal("1"))
 
@@ -63,7 +63,7 @@ def test_readers_never_open_a_newer_incomplete_folder(tmp_path: Path) -> None:
 CHILD = """
 import sys, time
 from pathlib import Path
-from wise_kg.store import publish
+from wise_kg.store.embedded import publish
 
 def forever():
     print("writing", flush=True)

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from wise_kg.queries import SavedQuery, load
+from wise_kg.sparql.queries import SavedQuery, load
 
 from .conftest import PROJECT
 

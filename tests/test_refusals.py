@@ -21,9 +21,9 @@ import httpx
 import pytest
 from pyld.jsonld import JsonLdError
 
-from wise_kg import jsonld
-from wise_kg.build import build
 from wise_kg.config import Settings
+from wise_kg.publish import jsonld
+from wise_kg.store.build import build
 
 from .conftest import LiveServer, copy_project
 from .service_spellings import spellings
@@ -224,7 +224,7 @@ def esco_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _store_text(project: Path) -> str:
 
-    from wise_kg.store import open_read_only
+    from wise_kg.store.embedded import open_read_only
 
     store, _ = open_read_only(Settings(project_dir=project).resolved_store_path())
     return "\n".join(str(q) for q in store.quads_for_pattern(None, None, None))

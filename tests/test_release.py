@@ -15,12 +15,12 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF
 
-from wise_kg import release as releases
 from wise_kg.api import create_app
-from wise_kg.api.catalog_routes import router as catalog_router
+from wise_kg.api.routes.catalog import router as catalog_router
 from wise_kg.config import Settings
-from wise_kg.sources import to_rdflib
-from wise_kg.validate import rule_iris, shacl
+from wise_kg.release import assemble as releases
+from wise_kg.sources.reader import to_rdflib
+from wise_kg.validation.validate import rule_iris, shacl
 
 from .conftest import copy_project
 from .test_cli import wise_kg

@@ -22,14 +22,15 @@ import pyoxigraph as ox
 import pytest
 from pydantic import SecretStr
 
-from wise_kg import esco
-from wise_kg.backends import Remote, backend_for
-from wise_kg.build import build
 from wise_kg.cli import main
 from wise_kg.config import GRAPH_BASE, Settings
 from wise_kg.errors import StoreUnavailable, StoreWriteError
-from wise_kg.release import release
-from wise_kg.remote import (
+from wise_kg.esco import load as esco
+from wise_kg.release.assemble import release
+from wise_kg.store.backends import Remote, backend_for
+from wise_kg.store.build import build
+from wise_kg.store.embedded import open_read_only
+from wise_kg.store.remote import (
     MANIFEST_GRAPH,
     RemoteConfig,
     RemoteStore,
@@ -37,8 +38,7 @@ from wise_kg.remote import (
     credentials,
     where_brace,
 )
-from wise_kg.store import open_read_only
-from wise_kg.validate import validate_project
+from wise_kg.validation.validate import validate_project
 
 from .conftest import SHARED, LiveServer
 from .engines import Engine, OxigraphServer, VirtuosoServer

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from wise_kg import search
 from wise_kg.config import Settings
-from wise_kg.search import FEW, KIND_RANK, SCORED, LabelIndex, fold
-from wise_kg.store import open_read_only
+from wise_kg.publish import search
+from wise_kg.publish.search import FEW, KIND_RANK, SCORED, LabelIndex, fold
+from wise_kg.store.embedded import open_read_only
 
 NEEDLES = ["a", "e", "ma", "man", "placement", "dig", "1.2", "s1.8", "(", "-", "lavoro", "zzzz"]
 

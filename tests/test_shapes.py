@@ -8,8 +8,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from wise_kg.config import Settings
-from wise_kg.sources import GRAPHS, load_sources, parse_file
-from wise_kg.validate import Report, rule_iris, validate_files
+from wise_kg.sources.reader import GRAPHS, load_sources, parse_file
+from wise_kg.validation.validate import Report, rule_iris, validate_files
 
 from .conftest import PROJECT
 

@@ -18,10 +18,11 @@ import pytest
 from rdflib import Graph
 
 from tests.conftest import LiveServer
-from wise_kg import cli, w3id
-from wise_kg import release as releases
+from wise_kg import cli
 from wise_kg.config import PUBLISHED_BASE, Settings
-from wise_kg.jsonld import CONTEXT_VERSION
+from wise_kg.publish.jsonld import CONTEXT_VERSION
+from wise_kg.release import assemble as releases
+from wise_kg.release import w3id
 
 TARGET = "https://kg.example.org/wise"
 TURTLE = "text/turtle"

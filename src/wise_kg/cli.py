@@ -12,18 +12,22 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg import __version__, changes, esco, exports, queries, w3id
-from wise_kg import release as releases
-from wise_kg.backends import backend_for
-from wise_kg.build import build, is_current
+from wise_kg import __version__
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
+from wise_kg.esco import export as exports
+from wise_kg.esco import load as esco
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
-from wise_kg.report import RENDERERS, as_text
-from wise_kg.sources import load_sources
+from wise_kg.release import assemble as releases
+from wise_kg.release import changes, w3id
+from wise_kg.sources.reader import load_sources
+from wise_kg.sparql import queries
 from wise_kg.sparql.admission import inspect
 from wise_kg.sparql.local import answer
-from wise_kg.validate import Report, validate_project
+from wise_kg.store.backends import backend_for
+from wise_kg.store.build import build, is_current
+from wise_kg.validation.render import RENDERERS, as_text
+from wise_kg.validation.validate import Report, validate_project
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -78,8 +82,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from wise_kg.api import processes
     from wise_kg.api.app import create_app
+    from wise_kg.api.middleware.observability import log_requests_to_stdout
     from wise_kg.api.middleware.server import uvicorn_options
-    from wise_kg.api.observability import log_requests_to_stdout
 
     settings = _settings(args)
     if not is_current(settings):

@@ -88,7 +88,7 @@ def test_the_shapes_as_rdf(http: httpx.Client) -> None:
 
 
 def test_shape_and_graph_iris_link_to_their_pages() -> None:
-    from wise_kg.api.pages import Linker
+    from wise_kg.api.html.pages import Linker
 
     linker = Linker("https://w3id.org/wise-kg/", {})
     assert linker.url(SHAPES + "NeedArea") == ("/shapes#NeedArea", False)

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from tests.helpers import ServedProcess
-from wise_kg.build import build
 from wise_kg.config import Settings
+from wise_kg.store.build import build
 
 WORKERS = 2
 CONNECTIONS = 8

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 
-from wise_kg.api import query_form
+from wise_kg.api.html import query_form
 from wise_kg.api.routes.site_files import sitemap_documents
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

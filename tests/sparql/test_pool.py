@@ -121,7 +121,7 @@ def test_the_published_graphs_are_one_merged_default_graph_in_a_memory_copy(
 ) -> None:
     """A triple stated in two published graphs is one triple of "the graph" (an RDF merge);
     the shapes stay out of it; GRAPH still reaches every graph by name."""
-    from wise_kg.sources import GRAPHS, default_graphs
+    from wise_kg.sources.reader import GRAPHS, default_graphs
 
     path = str(tmp_path / "store")  # type: ignore[operator]
     store = ox.Store(path)
@@ -133,7 +133,7 @@ def test_the_published_graphs_are_one_merged_default_graph_in_a_memory_copy(
     stored = sorted(GRAPHS[name] for name in ("data", "ontology", "shapes"))
     published = Dataset(default_graphs(stored), tuple(stored), explicit=True)
 
-    async def work(pool: QueryPool) -> tuple[bytes, bytes]:
+    async def work(pool: QueryPool) -> tuple[bytes, bytes, bytes]:
         deadline = time.monotonic() + 10
         merged = await pool.run(
             Job("SELECT * { ?s ?p ?o }", "SELECT", "csv", LIMITS, published), deadline=deadline
@@ -142,8 +142,12 @@ def test_the_published_graphs_are_one_merged_default_graph_in_a_memory_copy(
             Job("SELECT ?g { GRAPH ?g { ?s ?p ?o } }", "SELECT", "csv", LIMITS, published),
             deadline=deadline,
         )
-        return merged.first, named.first
+        own = await pool.run(  # union_default_graph off: the store's own, empty, default graph
+            Job("SELECT * { ?s ?p ?o }", "SELECT", "csv", LIMITS, Dataset()), deadline=deadline
+        )
+        return merged.first, named.first, own.first
 
-    merged, named = asyncio.run(_with_pool(path, work))
+    merged, named, own = asyncio.run(_with_pool(path, work))
     assert merged.decode().splitlines() == ["o,p,s", "o,urn:x:p,urn:x:s"]  # one row, not two
     assert sorted(named.decode().splitlines()[1:]) == stored
+    assert own.decode().splitlines() == ["o,p,s"]

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from tests.w3c.results import RESULTS_MEDIA, Answer, from_file, from_response
 from tests.w3c.suite import Test, iri_of, path_of
-from wise_kg.store import publish
+from wise_kg.store.embedded import publish
 
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"

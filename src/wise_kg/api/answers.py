@@ -11,15 +11,15 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
+from wise_kg.api.cache import etag, matches
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.middleware.head import HEAD
-from wise_kg.api.observability import Message, Receive, Scope, Send
-from wise_kg.cache import etag, matches
+from wise_kg.api.middleware.observability import Message, Receive, Scope, Send
 from wise_kg.errors import QuerySyntaxError
-from wise_kg.queries import Binding
 from wise_kg.sparql.admission import QueryInfo, choose_format, dataset_for
 from wise_kg.sparql.evaluate import Limits
 from wise_kg.sparql.pool import Answer, Job
+from wise_kg.sparql.queries import Binding
 
 
 def single(params: dict[str, list[str]], name: str) -> str | None:

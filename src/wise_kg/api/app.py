@@ -14,35 +14,37 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wise_kg import __version__, queries
-from wise_kg.api import live, pages, yasgui
-from wise_kg.api.catalog_routes import router as catalog_router
-from wise_kg.api.data_routes import router as data_router
+from wise_kg import __version__
+from wise_kg.api import live
+from wise_kg.api.cache import ResultCache
 from wise_kg.api.deps import snapshot_of
-from wise_kg.api.guards import RequestGuard
-from wise_kg.api.ld_routes import LD_FORMATS, not_found
-from wise_kg.api.ld_routes import router as ld_router
+from wise_kg.api.html import pages, yasgui
 from wise_kg.api.middleware.compression import Compression
+from wise_kg.api.middleware.guards import RequestGuard
 from wise_kg.api.middleware.head import HeadAsGet
+from wise_kg.api.middleware.observability import AccessLog, Metrics
 from wise_kg.api.middleware.queries import QueryFastPath
+from wise_kg.api.middleware.replay import ReplayMiddleware
 from wise_kg.api.middleware.security import SecurityHeaders
-from wise_kg.api.observability import AccessLog, Metrics
-from wise_kg.api.ontology_routes import router as ontology_router
-from wise_kg.api.ops_routes import router as ops_router
-from wise_kg.api.replay import ReplayMiddleware
 from wise_kg.api.routes import docs, sparql
+from wise_kg.api.routes.catalog import router as catalog_router
 from wise_kg.api.routes.collections import router as collections_router
+from wise_kg.api.routes.dataset import router as data_router
 from wise_kg.api.routes.esco import router as esco_router
 from wise_kg.api.routes.graphs import router as graphs_router
 from wise_kg.api.routes.hierarchy import router as hierarchy_router
+from wise_kg.api.routes.ontology import router as ontology_router
+from wise_kg.api.routes.ops import router as ops_router
 from wise_kg.api.routes.queries import router as query_router
+from wise_kg.api.routes.resources import LD_FORMATS, not_found
+from wise_kg.api.routes.resources import router as ld_router
 from wise_kg.api.routes.shapes import router as shapes_router
 from wise_kg.api.routes.site_files import router as site_files_router
-from wise_kg.backends import backend_for
-from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, ServerBusy, StoreUnavailable, WiseKgError
 from wise_kg.formats import wants_html
+from wise_kg.sparql import queries
+from wise_kg.store.backends import backend_for
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

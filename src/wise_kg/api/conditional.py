@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from wise_kg.cache import matches
-from wise_kg.store import BuildInfo
+from wise_kg.api.cache import matches
+from wise_kg.store.embedded import BuildInfo
 
 #: Every answer of a build is immutable, but a new build may replace it: ask each time.
 CACHE_CONTROL = "public, no-cache"

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from wise_kg.api.cache import ResultCache
 from wise_kg.api.live import Snapshot
-from wise_kg.cache import ResultCache
 from wise_kg.config import Settings
-from wise_kg.queries import SavedQuery
+from wise_kg.sparql.queries import SavedQuery
 
 #: Where a request keeps the snapshot it started with.
 SCOPE_KEY = "wise_kg.snapshot"

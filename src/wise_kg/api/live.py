@@ -21,14 +21,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from wise_kg.api import site
-from wise_kg.backends import Backend
+from wise_kg.api.html import site
 from wise_kg.config import Settings
 from wise_kg.errors import WiseKgError
-from wise_kg.remote import RemoteStore
-from wise_kg.search import LabelIndex
+from wise_kg.publish.search import LabelIndex
 from wise_kg.sparql.pool import QueryPool, WorkerSettings
-from wise_kg.store import BuildInfo
+from wise_kg.store.backends import Backend
+from wise_kg.store.embedded import BuildInfo
+from wise_kg.store.remote import RemoteStore
 
 LOG = logging.getLogger("wise_kg.live")
 

@@ -70,8 +70,8 @@ class HandedServer(uvicorn.Server):
 def _child_main(settings: Settings, channel: socket.socket) -> None:
     """One server process: the app, served over the connections the parent hands over."""
     from wise_kg.api.app import create_app
+    from wise_kg.api.middleware.observability import log_requests_to_stdout
     from wise_kg.api.middleware.server import uvicorn_options
-    from wise_kg.api.observability import log_requests_to_stdout
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     log_requests_to_stdout()

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from wise_kg.errors import NotAcceptable, QueryRefused, QuerySyntaxError
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
-from wise_kg.sources import default_graphs
+from wise_kg.sources.reader import default_graphs
 from wise_kg.sparql.evaluate import Dataset
 
 FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -338,7 +338,7 @@ def dataset_for(
             + ". Query the stored graphs (listed in the service description at GET /sparql)."
         )
     if info.from_graphs or info.from_named:
-        return Dataset(explicit=False, union=False)
+        return Dataset(from_clauses=True)
     if union_default_graph:  # "the graph": the published graphs; every graph by name
         return Dataset(default_graphs(stored), tuple(sorted(stored)), explicit=True)
     return Dataset(explicit=False)

@@ -40,6 +40,8 @@ class Dataset:
     named_graphs: tuple[str, ...] = ()
     explicit: bool = False
     union: bool = False
+    #: The query names its own dataset (FROM / FROM NAMED).
+    from_clauses: bool = False
 
     def engine_options(self) -> dict[str, object]:
         """Keyword arguments for :meth:`pyoxigraph.Store.query`."""

@@ -31,7 +31,7 @@ from wise_kg.sparql.pipe import PipeEnd
 from wise_kg.sparql.sandbox import cap_memory, forbid_network, network_is_forbidden
 
 if TYPE_CHECKING:
-    from wise_kg.remote import RemoteConfig
+    from wise_kg.store.remote import RemoteConfig
 
 LOG = logging.getLogger("wise_kg.pool")
 #: How long a new worker may take to start (imports, opening the store).
@@ -211,8 +211,8 @@ def _open(spec: str | RemoteConfig, settings: WorkerSettings) -> tuple[Any, Data
     time of a scan). Returns the store and the dataset that default graph stands for
     (None when there is no such copy).
     """
-    from wise_kg.backends import open_spec
-    from wise_kg.sources import default_graphs
+    from wise_kg.sources.reader import default_graphs
+    from wise_kg.store.backends import open_spec
 
     store = open_spec(spec)
     if not (isinstance(spec, str) and 0 < len(store) <= settings.in_memory_quads):
@@ -231,6 +231,15 @@ def _open(spec: str | RemoteConfig, settings: WorkerSettings) -> tuple[Any, Data
             for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         )
     return copy, Dataset(tuple(published), tuple(named), explicit=True)
+
+
+def _on_copy(dataset: Dataset, merged: Dataset | None) -> Dataset:
+    """The dataset to ask a worker's store for: on a copy whose default graph holds the
+    merged published graphs, "the graph" is that default graph, and "the store's own
+    default graph" (empty in every build) is an empty one."""
+    if merged is None or dataset.explicit or dataset.union or dataset.from_clauses:
+        return Dataset() if dataset == merged else dataset
+    return Dataset((), merged.named_graphs, explicit=True)
 
 
 def _worker_main(conn: Connection, spec: str | RemoteConfig, settings: WorkerSettings) -> None:
@@ -259,7 +268,7 @@ def _worker_main(conn: Connection, spec: str | RemoteConfig, settings: WorkerSet
                 job.form,
                 by_name(job.format_name, formats).engine,
                 limits=job.limits,
-                dataset=Dataset() if job.dataset == merged else job.dataset,
+                dataset=_on_copy(job.dataset, merged),
                 bindings=job.bindings,
                 base_iri=job.base_iri,
             )

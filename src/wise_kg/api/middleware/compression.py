@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from starlette.middleware.gzip import GZipResponder
 
-from wise_kg.api.observability import ASGIApp, Message, Receive, Scope, Send
+from wise_kg.api.middleware.observability import ASGIApp, Message, Receive, Scope, Send
 
 GZIP = "gzip"
 SUFFIX = b"-gzip"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from wise_kg.api.observability import ASGIApp, Message, Receive, Scope, Send
+from wise_kg.api.middleware.observability import ASGIApp, Message, Receive, Scope, Send
 
 #: Headers on every answer.
 COMMON = (
@@ -42,7 +42,7 @@ def page_policy(public_url: str) -> str:
     * ``default-src 'none'``: nothing that is not named below: no plugins (``<object>``),
       frames, fonts or media.
     * ``script-src 'self'``: the pages' scripts are files of this server (YASGUI, Swagger
-      UI and ReDoc from ``node_modules/``, the site's own from ``wise_kg/static/``);
+      UI and ReDoc from ``node_modules/``, the site's own from ``wise_kg/api/html/static/``);
       no inline script, no ``eval``.
     * ``style-src 'self' 'unsafe-inline'``: the pages' ``<style>`` blocks, pyLODE's
       ``style`` attributes, and the styles Swagger UI, ReDoc (styled-components) and

@@ -42,7 +42,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from wise_kg.api.guards import MAX_HEADER_BYTES, MAX_HEADERS
+from wise_kg.api.middleware.guards import MAX_HEADER_BYTES, MAX_HEADERS
 from wise_kg.config import Settings
 
 LOG = logging.getLogger(__name__)

@@ -20,14 +20,6 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.ld_routes import (
-    BY_FORMAT_AND_LANGUAGE,
-    NotFound,
-    _cached,
-    language,
-    render_page,
-    serialize,
-)
 from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.documents import (
     FORMAT_CHOICES,
@@ -37,6 +29,14 @@ from wise_kg.api.routes.documents import (
     triple,
 )
 from wise_kg.api.routes.kinds import Kind, Member, kinds
+from wise_kg.api.routes.resources import (
+    BY_FORMAT_AND_LANGUAGE,
+    NotFound,
+    _cached,
+    language,
+    render_page,
+    serialize,
+)
 from wise_kg.config import GRAPH_BASE, Settings
 
 router = APIRouter(tags=["linked data"])

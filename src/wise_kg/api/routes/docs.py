@@ -39,11 +39,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from wise_kg.api.ld_routes import LD_FORMATS
-from wise_kg.api.pages import SCRIPTS_PREFIX
-from wise_kg.api.yasgui import installed
+from wise_kg.api.html.pages import SCRIPTS_PREFIX
+from wise_kg.api.html.yasgui import installed
+from wise_kg.api.routes.resources import LD_FORMATS
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
-from wise_kg.void import DUMPS
+from wise_kg.publish.void import DUMPS
 
 #: Cache-Control of a viewer's files: their URL changes with the installed version.
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -13,7 +13,7 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import Query, Request
 
-from wise_kg.api.ld_routes import LD_FORMATS, TITLES
+from wise_kg.api.routes.resources import LD_FORMATS, TITLES
 from wise_kg.formats import Format, by_name, negotiate, wants_html
 
 #: The ``format`` parameter of every document route.

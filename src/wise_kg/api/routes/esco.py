@@ -22,7 +22,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.ld_routes import (
+from wise_kg.api.html.pages import linkable
+from wise_kg.api.live import Snapshot
+from wise_kg.api.routes.query_pages import esco_page
+from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
     NotFound,
     _cached,
@@ -30,9 +33,6 @@ from wise_kg.api.ld_routes import (
     language,
     render_page,
 )
-from wise_kg.api.live import Snapshot
-from wise_kg.api.pages import linkable
-from wise_kg.api.routes.query_pages import esco_page
 from wise_kg.errors import WiseKgError
 
 router = APIRouter(tags=["esco"])

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.ld_routes import (
+from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key, triple
+from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
     NotFound,
     _cached,
@@ -21,7 +22,6 @@ from wise_kg.api.ld_routes import (
     render_page,
     serialize,
 )
-from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key, triple
 from wise_kg.config import GRAPH_BASE
 
 router = APIRouter(tags=["linked data"])

@@ -18,7 +18,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.ld_routes import (
+from wise_kg.api.html.pages import natural
+from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key
+from wise_kg.api.routes.query_pages import label_of
+from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
     NotFound,
     _cached,
@@ -26,10 +29,7 @@ from wise_kg.api.ld_routes import (
     render_page,
     serialize,
 )
-from wise_kg.api.pages import natural
-from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key
-from wise_kg.api.routes.query_pages import label_of
-from wise_kg.search import LabelIndex
+from wise_kg.publish.search import LabelIndex
 
 router = APIRouter(tags=["linked data"])
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from wise_kg.api.html.pages import natural
 from wise_kg.api.live import Snapshot
-from wise_kg.api.pages import natural
 from wise_kg.config import GRAPH_BASE
 
 WISE = "https://w3id.org/wise-kg/ontology#"

@@ -15,13 +15,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from wise_kg.api.answers import respond, single
 from wise_kg.api.deps import Config, Queries
-from wise_kg.api.ld_routes import (
-    BY_FORMAT_AND_LANGUAGE,
-    _cached,
-    conditional,
-    language,
-    render_page,
-)
 from wise_kg.api.routes.query_pages import (
     DOWNLOADS,
     SHOWN_ROWS,
@@ -29,9 +22,16 @@ from wise_kg.api.routes.query_pages import (
     browser_asks_html,
     run_for_table,
 )
+from wise_kg.api.routes.resources import (
+    BY_FORMAT_AND_LANGUAGE,
+    _cached,
+    conditional,
+    language,
+    render_page,
+)
 from wise_kg.errors import WiseKgError
-from wise_kg.queries import SavedQuery, find
 from wise_kg.sparql.admission import inspect
+from wise_kg.sparql.queries import SavedQuery, find
 
 router = APIRouter(tags=["queries"])
 

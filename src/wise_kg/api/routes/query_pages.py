@@ -16,15 +16,15 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from wise_kg.api.answers import client_gone, deadline_of, endpoint_url
+from wise_kg.api.cache import etag
 from wise_kg.api.deps import snapshot_of
-from wise_kg.api.ld_routes import _linker, language
-from wise_kg.api.pages import Linker, Value, linkable
-from wise_kg.cache import etag
-from wise_kg.queries import Binding, SavedQuery
-from wise_kg.search import LabelIndex
+from wise_kg.api.html.pages import Linker, Value, linkable
+from wise_kg.api.routes.resources import _linker, language
+from wise_kg.publish.search import LabelIndex
 from wise_kg.sparql.admission import QueryInfo, dataset_for
 from wise_kg.sparql.evaluate import Limits
 from wise_kg.sparql.pool import Job
+from wise_kg.sparql.queries import Binding, SavedQuery
 
 #: Rows a page shows; the whole answer is a ``format=`` link away.
 SHOWN_ROWS = 1000

@@ -17,7 +17,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.ld_routes import (
+from wise_kg.api.html.pages import Linker, Row, labels_of, natural
+from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key
+from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
     PREFIXES,
     _cached,
@@ -26,8 +28,6 @@ from wise_kg.api.ld_routes import (
     render_page,
     serialize,
 )
-from wise_kg.api.pages import Linker, Row, labels_of, natural
-from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key
 from wise_kg.config import GRAPH_BASE, PUBLISHED_BASE
 
 router = APIRouter(tags=["linked data"])

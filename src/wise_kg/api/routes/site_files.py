@@ -17,10 +17,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi import Path as FastPath
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.ld_routes import NotFound, _cached
+from wise_kg.api.html.pages import SCRIPTS
 from wise_kg.api.live import Snapshot
-from wise_kg.api.pages import SCRIPTS
 from wise_kg.api.routes.kinds import kinds
+from wise_kg.api.routes.resources import NotFound, _cached
 from wise_kg.config import Settings
 
 router = APIRouter(tags=["site"])

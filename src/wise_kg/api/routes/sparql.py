@@ -17,9 +17,9 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.routing import Route
 
-from wise_kg.api import query_form, yasgui
 from wise_kg.api.answers import endpoint_url, respond, single
 from wise_kg.api.deps import snapshot_of
+from wise_kg.api.html import query_form, yasgui
 from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
 from wise_kg.formats import (
     DESCRIPTION_FORMATS,
@@ -28,7 +28,7 @@ from wise_kg.formats import (
     negotiate,
     wants_html,
 )
-from wise_kg.service import SD, describe
+from wise_kg.publish.service_description import SD, describe
 from wise_kg.sparql.admission import READ_ONLY, inspect
 
 FORM = "application/x-www-form-urlencoded"

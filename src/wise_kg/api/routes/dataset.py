@@ -1,0 +1,72 @@
+"""Whole-dataset access: dumps (``/dump.ttl|nt|jsonld``) and the VoID description."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from wise_kg.api.cache import etag
+from wise_kg.api.conditional import is_fresh, validators
+from wise_kg.api.deps import Build, Config, DumpFolder
+from wise_kg.api.middleware.compression import accepts_gzip
+from wise_kg.api.routes.resources import (
+    LD_FORMATS,
+    PREFIXES,
+    NotFound,
+    _cached,
+    rdf_format,
+    serialize,
+)
+from wise_kg.formats import by_name
+from wise_kg.publish.dumps import dump_file, gzipped
+from wise_kg.publish.void import DUMPS, describe_dataset
+
+router = APIRouter(tags=["dataset"])
+DUMP_EXTENSIONS = {name.split(".", 1)[1] for name in DUMPS}
+
+
+@router.get("/dump.{extension}", summary="The whole graph (ontology and data) as one file")
+async def dump(request: Request, snap: Build, folder: DumpFolder, extension: str) -> Response:
+    """Turtle (``ttl``), N-Triples (``nt``), JSON-LD (``jsonld``), N-Quads (``nq``) or TriG
+    (``trig``), streamed from disk.
+
+    gzip-coded when the client accepts it (a copy compressed once per build); byte
+    ranges (``Range``, ``If-Range``) and conditional requests of either coding.
+    """
+    if extension not in DUMP_EXTENSIONS:
+        raise NotFound(f"No dump in '{extension}'; there are {', '.join(sorted(DUMP_EXTENSIONS))}.")
+    fmt = by_name(extension, LD_FORMATS)
+    build = snap.build
+    headers = validators(etag(build.build_id, "dump", fmt.name), build, "Accept-Encoding")
+    if is_fresh(
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
+        headers["ETag"],
+        headers["Last-Modified"],
+    ):
+        return Response(status_code=304, headers=headers)
+    path = await run_in_threadpool(dump_file, snap.store, build.build_id, fmt, folder, PREFIXES)
+    if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
+        path = await run_in_threadpool(gzipped, path)
+        headers["Content-Encoding"] = "gzip"
+    return FileResponse(
+        path, media_type=fmt.content_type, filename=f"wise-kg.{fmt.extension}", headers=headers
+    )
+
+
+@router.get("/.well-known/void", summary="VoID description of the dataset")
+def void(request: Request, snap: Build, settings: Config) -> Response:
+    """Size, vocabularies, SPARQL endpoint, dumps and the linksets to ESCO (RDF by negotiation)."""
+    fmt = rdf_format(request)
+    site = settings.public_base() + "/"
+    return _cached(
+        request,
+        ("void", fmt.name),
+        lambda: serialize(
+            request,
+            describe_dataset(snap.store, site, settings.base_iri),
+            settings.base_iri + "dataset",
+            fmt,
+        ),
+    )

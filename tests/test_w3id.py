@@ -18,7 +18,7 @@ import pytest
 from rdflib import Graph
 
 from tests.conftest import LiveServer
-from wise_kg import cli
+from wise_kg import cli, errors
 from wise_kg.config import PUBLISHED_BASE, Settings
 from wise_kg.publish.jsonld import CONTEXT_VERSION
 from wise_kg.release import assemble as releases
@@ -277,7 +277,7 @@ def test_the_file_is_the_rules_with_a_header() -> None:
     ["ftp://kg.example.org", "https://kg.example.org/a%20b", "https://kg.example.org/$1", "x"],
 )
 def test_a_target_the_rules_cannot_hold_is_refused(url: str) -> None:
-    with pytest.raises(w3id.BadTarget):
+    with pytest.raises(errors.BadTarget):
         w3id.rules(url)
 
 
@@ -373,7 +373,7 @@ def test_a_target_the_rules_cannot_hold_stops_the_release_before_its_checks(
     settings: Settings, tmp_path: Path
 ) -> None:
     bad = settings.model_copy(update={"public_url": "https://kg.example.org/%7Ewise"})
-    with pytest.raises(w3id.BadTarget):
+    with pytest.raises(errors.BadTarget):
         releases.release(bad, "1.0.0", tmp_path / "dist")
     assert not (tmp_path / "dist").exists()
 

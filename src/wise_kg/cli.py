@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg import __version__
+from wise_kg import __version__, errors
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
 from wise_kg.esco import export as exports
@@ -131,7 +131,7 @@ def _param_values(extra: list[str]) -> dict[str, str]:
     items = iter(extra)
     for item in items:
         if not item.startswith("--"):
-            raise queries.BadParameter(f"unexpected argument {item!r}; give --name value")
+            raise errors.BadParameter(f"unexpected argument {item!r}; give --name value")
         name, _, value = item[2:].partition("=")
         values[name] = value or next(items, "")
     return values
@@ -203,7 +203,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         done = releases.release(settings, args.version, args.dist)
-    except releases.ReleaseFailed as failed:
+    except errors.ReleaseFailed as failed:
         sys.stdout.write(RENDERERS[args.format](failed.report))
         print(f"release {args.version} failed: {failed}", file=sys.stderr)
         return 1
@@ -243,7 +243,7 @@ def _positive(text: str) -> int:
 def _public_url(text: str) -> str:
     try:
         return w3id.check_target(text)
-    except w3id.BadTarget as bad:
+    except errors.BadTarget as bad:
         raise argparse.ArgumentTypeError(str(bad)) from None
 
 

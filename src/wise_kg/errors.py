@@ -1,4 +1,9 @@
-"""Error types. Each maps once to an HTTP status (API) and an exit code (CLI)."""
+"""Every error wise-kg reports: each maps once to an HTTP status (API) and an exit code (CLI).
+
+Three private exceptions stay beside the code whose control flow they carry and never
+reach a user: ``sparql.pool._WorkerLost`` (retried), ``sparql.evaluate._TooLong`` (turned
+into :class:`ResultTooLarge`) and ``api.middleware.server.Refusal`` (turned into a 4xx).
+"""
 
 from __future__ import annotations
 
@@ -145,3 +150,93 @@ class NotAcceptable(WiseKgError):
             )
             + ", ".join(offered)
         )
+
+
+# --- saved queries ------------------------------------------------------------
+
+
+class UnknownQuery(WiseKgError):
+    """No saved query has that name."""
+
+    http_status = 404
+
+
+class BadParameter(WiseKgError):
+    """A parameter is missing, unknown or not of its type."""
+
+    http_status = 400
+
+
+# --- ESCO files ---------------------------------------------------------------
+
+
+class EscoFileError(WiseKgError):
+    """An ESCO file that cannot be read; names the file and the row."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path, row: int | None, message: str):
+        self.path, self.row = path, row
+        where = f"{path}, row {row}" if row is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+# --- releases -----------------------------------------------------------------
+
+
+class BadVersion(WiseKgError):
+    """VERSION is not X.Y.Z, or that release already exists."""
+
+
+class ReleaseFailed(WiseKgError):
+    """A check failed; carries the stage and its full report. Nothing was written."""
+
+    exit_code = 1
+
+    def __init__(self, stage: str, report: Report):
+        self.stage, self.report = stage, report
+        super().__init__(
+            f"the {stage} check failed with {len(report.violations)} violation(s); "
+            "nothing was written to dist/"
+        )
+
+
+class NotAVersion(WiseKgError):
+    """A path that is neither a release folder, a built store nor an RDF file."""
+
+
+class BadTarget(WiseKgError):
+    """The server's public address cannot be written into redirect rules."""
+
+
+# --- HTTP requests ------------------------------------------------------------
+
+
+class NotFound(WiseKgError):
+    """No resource has that IRI."""
+
+    http_status = 404
+
+
+class Unauthorized(WiseKgError):
+    """A protected (non-read) route called without the configured bearer token."""
+
+    http_status = 401
+
+
+class BadEscoUri(WiseKgError):
+    """The ``uri`` parameter is not an ESCO concept's URI."""
+
+    http_status = 400
+
+
+class BodyTooLarge(WiseKgError):
+    """A request body over the configured limit."""
+
+    http_status = 413
+
+
+class UnsupportedMediaType(WiseKgError):
+    """A POST body whose media type the protocol does not define for queries."""
+
+    http_status = 415

@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from tqdm import tqdm
 
 from wise_kg.config import GRAPH_BASE, Settings
-from wise_kg.errors import StoreNotBuilt, WiseKgError
+from wise_kg.errors import EscoFileError, StoreNotBuilt
 from wise_kg.store.backends import backend_for
 
 ESCO_GRAPH = GRAPH_BASE + "esco"
@@ -62,17 +62,6 @@ RDF_SUFFIXES = {
     ".nq": ox.RdfFormat.N_QUADS,
     ".rdf": ox.RdfFormat.RDF_XML,
 }
-
-
-class EscoFileError(WiseKgError):
-    """An ESCO file that cannot be read; names the file and the row."""
-
-    exit_code = 2
-
-    def __init__(self, path: Path, row: int | None, message: str):
-        self.path, self.row = path, row
-        where = f"{path}, row {row}" if row is not None else str(path)
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass

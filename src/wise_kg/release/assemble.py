@@ -37,7 +37,7 @@ from pyld import jsonld as pyld
 from rdflib import Graph
 
 from wise_kg.config import GRAPH_BASE, ONTOLOGY_IRI, Settings
-from wise_kg.errors import WiseKgError
+from wise_kg.errors import BadVersion, ReleaseFailed, WiseKgError
 from wise_kg.esco import export as exports
 from wise_kg.esco import load as esco
 from wise_kg.formats import GRAPH_FORMATS, Format, by_name
@@ -79,23 +79,6 @@ PREFIXES = {
     "cs": "http://purl.org/vocab/changeset/schema#",
     "prov": "http://www.w3.org/ns/prov#",
 }
-
-
-class BadVersion(WiseKgError):
-    """VERSION is not X.Y.Z, or that release already exists."""
-
-
-class ReleaseFailed(WiseKgError):
-    """A check failed; carries the stage and its full report. Nothing was written."""
-
-    exit_code = 1
-
-    def __init__(self, stage: str, report: Report):
-        self.stage, self.report = stage, report
-        super().__init__(
-            f"the {stage} check failed with {len(report.violations)} violation(s); "
-            "nothing was written to dist/"
-        )
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from wise_kg.config import PUBLISHED_BASE
-from wise_kg.errors import StoreNotBuilt, WiseKgError
+from wise_kg.errors import NotAVersion, StoreNotBuilt
 from wise_kg.esco.load import ESCO_DATA
 from wise_kg.formats import GRAPH_FORMATS
 from wise_kg.publish.void import PUBLISHED_GRAPHS
@@ -67,10 +67,6 @@ SELECT ?c ?esco WHERE {{
   ?c <{WISE}hasEscoAlignment>/<{WISE}escoConcept> ?esco .
 }}
 """
-
-
-class NotAVersion(WiseKgError):
-    """A path that is neither a release folder, a built store nor an RDF file."""
 
 
 @dataclass(frozen=True)

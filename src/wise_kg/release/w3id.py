@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from wise_kg.errors import WiseKgError
+from wise_kg.errors import BadTarget
 from wise_kg.formats import GRAPH_FORMATS
 
 #: A path of unreserved characters (RFC 3986) and slashes: copied without escaping.
@@ -54,10 +54,6 @@ TARGET = re.compile(
 NEGOTIATED = rf"(id/{SAFE_PATH}|ontology)"
 #: The HTML representation, besides the server's RDF formats.
 HTML = ("html", ("text/html",))
-
-
-class BadTarget(WiseKgError):
-    """The server's public address cannot be written into redirect rules."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from wise_kg.errors import QuerySyntaxError, WiseKgError
+from wise_kg.errors import BadParameter, QuerySyntaxError, UnknownQuery
 from wise_kg.sparql.evaluate import term
 
 PARAM = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9_]*?)_(iri|integer|decimal|string|[a-z]{2})\b")
@@ -31,18 +31,6 @@ IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 
 #: A bound value as the worker rebuilds it: (variable, kind, lexical value).
 Binding = tuple[str, str, str]
-
-
-class UnknownQuery(WiseKgError):
-    """No saved query has that name."""
-
-    http_status = 404
-
-
-class BadParameter(WiseKgError):
-    """A parameter is missing, unknown or not of its type."""
-
-    http_status = 400
 
 
 @dataclass(frozen=True)

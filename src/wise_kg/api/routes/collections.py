@@ -31,13 +31,13 @@ from wise_kg.api.routes.documents import (
 from wise_kg.api.routes.kinds import Kind, Member, kinds
 from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
-    NotFound,
     _cached,
     language,
     render_page,
     serialize,
 )
 from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg.errors import NotFound
 
 router = APIRouter(tags=["linked data"])
 

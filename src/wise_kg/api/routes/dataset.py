@@ -10,14 +10,8 @@ from wise_kg.api.cache import etag
 from wise_kg.api.conditional import is_fresh, validators
 from wise_kg.api.deps import Build, Config, DumpFolder
 from wise_kg.api.middleware.compression import accepts_gzip
-from wise_kg.api.routes.resources import (
-    LD_FORMATS,
-    PREFIXES,
-    NotFound,
-    _cached,
-    rdf_format,
-    serialize,
-)
+from wise_kg.api.routes.resources import LD_FORMATS, PREFIXES, _cached, rdf_format, serialize
+from wise_kg.errors import NotFound
 from wise_kg.formats import by_name
 from wise_kg.publish.dumps import dump_file, gzipped
 from wise_kg.publish.void import DUMPS, describe_dataset

@@ -27,13 +27,12 @@ from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.query_pages import esco_page
 from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
-    NotFound,
     _cached,
     _linker,
     language,
     render_page,
 )
-from wise_kg.errors import WiseKgError
+from wise_kg.errors import BadEscoUri, NotFound
 
 router = APIRouter(tags=["esco"])
 
@@ -108,12 +107,6 @@ CONTEXT = {
     "holders": {"@reverse": "wise:hasEscoAlignment"},
     "curatedHolders": {"@reverse": "wise:hasCuratedEscoAlignment"},
 }
-
-
-class BadEscoUri(WiseKgError):
-    """The ``uri`` parameter is not an ESCO concept's URI."""
-
-    http_status = 400
 
 
 EscoUri = Annotated[

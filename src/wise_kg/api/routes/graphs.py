@@ -16,13 +16,13 @@ from wise_kg.api.deps import Build, Config
 from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key, triple
 from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
-    NotFound,
     _cached,
     language,
     render_page,
     serialize,
 )
 from wise_kg.config import GRAPH_BASE
+from wise_kg.errors import NotFound
 
 router = APIRouter(tags=["linked data"])
 

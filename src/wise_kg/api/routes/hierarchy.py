@@ -23,12 +23,12 @@ from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, fo
 from wise_kg.api.routes.query_pages import label_of
 from wise_kg.api.routes.resources import (
     BY_FORMAT_AND_LANGUAGE,
-    NotFound,
     _cached,
     language,
     render_page,
     serialize,
 )
+from wise_kg.errors import NotFound
 from wise_kg.publish.search import LabelIndex
 
 router = APIRouter(tags=["linked data"])

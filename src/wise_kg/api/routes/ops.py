@@ -10,15 +10,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.errors import WiseKgError
+from wise_kg.errors import Unauthorized
 
 router = APIRouter(tags=["service"])
-
-
-class Unauthorized(WiseKgError):
-    """A protected (non-read) route called without the configured bearer token."""
-
-    http_status = 401
 
 
 @router.get("/health", summary="Liveness: the process answers")

@@ -24,7 +24,7 @@ from wise_kg.api.html.pages import Linker, build_view, render
 from wise_kg.api.html.site import request_language
 from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.kinds import kinds
-from wise_kg.errors import WiseKgError
+from wise_kg.errors import NotFound
 from wise_kg.formats import GRAPH_FORMATS, Format, negotiate, wants_html
 from wise_kg.publish import jsonld
 from wise_kg.publish.describe import describe
@@ -52,12 +52,6 @@ PREFIXES = {
     "void": "http://rdfs.org/ns/void#",
 }
 JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
-
-
-class NotFound(WiseKgError):
-    """No resource has that IRI."""
-
-    http_status = 404
 
 
 @dataclass(frozen=True)

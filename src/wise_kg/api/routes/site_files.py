@@ -11,23 +11,22 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Annotated
-from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Request, Response
 from fastapi import Path as FastPath
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.html.pages import SCRIPTS
+from wise_kg.api.html.pages import SCRIPTS, render
 from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.kinds import kinds
-from wise_kg.api.routes.resources import NotFound, _cached
+from wise_kg.api.routes.resources import _cached
 from wise_kg.config import Settings
+from wise_kg.errors import NotFound
 
 router = APIRouter(tags=["site"])
 
 #: Most URLs in one sitemap file (sitemaps.org).
 SITEMAP_LIMIT = 50_000
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML = "application/xml"
 #: Paths that cost a query each: robots are asked to leave them alone.
 DISALLOWED = ("/sparql", "/search", "/queries/", "/esco")
@@ -72,26 +71,14 @@ def site_urls(snap: Snapshot, settings: Settings) -> list[str]:
 
 def sitemap_documents(urls: list[str], lastmod: str, public_base: str, limit: int) -> list[str]:
     """The sitemap: one ``urlset`` if ``urls`` fit in ``limit``, else an index first and
-    then one ``urlset`` per ``limit`` URLs (``/sitemap-1.xml`` …)."""
+    then one ``urlset`` per ``limit`` URLs (``/sitemap-1.xml`` …); from the templates
+    ``sitemap.xml`` and ``sitemap_index.xml``."""
     parts = [urls[i : i + limit] for i in range(0, len(urls), limit)] or [[]]
-    sets = [_urlset(part, lastmod) for part in parts]
+    sets = [render("sitemap.xml", urls=part, lastmod=lastmod) for part in parts]
     if len(sets) == 1:
         return sets
-    entries = "".join(
-        f"<sitemap><loc>{escape(public_base)}/sitemap-{n}.xml</loc>"
-        f"<lastmod>{lastmod}</lastmod></sitemap>\n"
-        for n in range(1, len(sets) + 1)
-    )
-    index = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">\n'
-    return [index + entries + "</sitemapindex>\n", *sets]
-
-
-def _urlset(urls: list[str], lastmod: str) -> str:
-    entries = "".join(
-        f"<url><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></url>\n" for u in urls
-    )
-    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">\n'
-    return head + entries + "</urlset>\n"
+    index = render("sitemap_index.xml", parts=len(sets), lastmod=lastmod, public_base=public_base)
+    return [index, *sets]
 
 
 def _documents(snap: Snapshot, settings: Settings) -> list[str]:

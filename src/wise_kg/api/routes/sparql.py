@@ -20,7 +20,12 @@ from starlette.routing import Route
 from wise_kg.api.answers import endpoint_url, respond, single
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.html import query_form, yasgui
-from wise_kg.errors import QueryRefused, QuerySyntaxError, WiseKgError
+from wise_kg.errors import (
+    BodyTooLarge,
+    QueryRefused,
+    QuerySyntaxError,
+    UnsupportedMediaType,
+)
 from wise_kg.formats import (
     DESCRIPTION_FORMATS,
     GRAPH_FORMATS,
@@ -35,18 +40,6 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 GRAPH_PARAMS = ("default-graph-uri", "named-graph-uri")
 SD_PREFIXES = {"sd": SD, "void": "http://rdfs.org/ns/void#", "dcterms": "http://purl.org/dc/terms/"}
-
-
-class BodyTooLarge(WiseKgError):
-    """A request body over the configured limit."""
-
-    http_status = 413
-
-
-class UnsupportedMediaType(WiseKgError):
-    """A POST body whose media type the protocol does not define for queries."""
-
-    http_status = 415
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:

@@ -39,6 +39,7 @@ validate: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
 
 test: $(STAMP) $(NODE_STAMP) lint
 	$(BIN)/pytest

@@ -36,7 +36,7 @@ import sys
 from pathlib import Path
 import pyoxigraph as ox
 from wise_kg.config import Settings
-from wise_kg.esco.load import ESCO_GRAPH
+from wise_kg.graphs import ESCO_GRAPH
 from wise_kg.store.embedded import open_read_only
 store, _ = open_read_only(Settings(project_dir=Path(sys.argv[1])).resolved_store_path())
 quads = store.quads_for_pattern(None, None, None, ox.NamedNode(ESCO_GRAPH))

@@ -12,10 +12,9 @@ import pytest
 from wise_kg.config import Settings
 from wise_kg.errors import EscoFileError
 from wise_kg.esco import load as esco
-from wise_kg.esco.load import ESCO_GRAPH
-from wise_kg.store.build import build
+from wise_kg.graphs import ESCO_GRAPH
+from wise_kg.store.build import build, validate_project
 from wise_kg.store.embedded import open_read_only
-from wise_kg.validation.validate import validate_project
 
 from .conftest import SHARED, LiveServer
 

@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF
 from wise_kg.api import create_app
 from wise_kg.api.routes.catalog import router as catalog_router
 from wise_kg.config import Settings
-from wise_kg.release import assemble as releases
+from wise_kg.release.checks import description_shapes
 from wise_kg.sources.reader import to_rdflib
 from wise_kg.validation.validate import rule_iris, shacl
 
@@ -139,7 +139,7 @@ def test_checksums_sizes_and_distributions_match_the_files(folder: Path) -> None
 
 def test_description_conforms_and_counts_the_esco_links(folder: Path) -> None:
     description = _description(folder)
-    report = shacl(description, releases.description_shapes())
+    report = shacl(description, description_shapes())
     assert report.conforms, [r.message for r in report.violations]
     dataset = URIRef(BASE + "release/1.0.0")
     for predicate in (DCTERMS.license, DCTERMS.publisher, DCTERMS.temporal, DCTERMS.language):
@@ -278,13 +278,13 @@ def test_diff_reports_label_changes_as_rdf_statements(folder: Path, tmp_path: Pa
 
 # --- the release shapes ---------------------------------------------------------------------
 
-RULES = [str(r) for r in rule_iris(releases.description_shapes())]
+RULES = [str(r) for r in rule_iris(description_shapes())]
 
 
 def test_every_release_rule_fires_when_its_property_goes(folder: Path) -> None:
     """Each named rule is broken in the real description by removing the values it checks."""
     description = _description(folder)
-    shapes = releases.description_shapes()
+    shapes = description_shapes()
     for rule in RULES:
         path = shapes.value(URIRef(rule), URIRef("http://www.w3.org/ns/shacl#path"))
         broken = Graph()
@@ -298,7 +298,7 @@ def test_every_release_rule_fires_when_its_property_goes(folder: Path) -> None:
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.ttl")), ids=lambda p: p.stem)
 def test_release_fixture_fires_its_rule(fixture: Path) -> None:
     assert RSH + fixture.stem in RULES, f"{fixture.name} is named after no rule"
-    report = shacl(Graph().parse(fixture), releases.description_shapes())
+    report = shacl(Graph().parse(fixture), description_shapes())
     assert RSH + fixture.stem in {r.rule for r in report.violations}
 
 
@@ -317,7 +317,7 @@ def test_live_catalog_describes_the_dumps(built: Settings) -> None:
         assert response.status_code == 200
         graph = Graph().parse(data=response.text, format="turtle")
         dump = client.get("/dump.ttl").content
-    assert shacl(graph, releases.description_shapes()).conforms
+    assert shacl(graph, description_shapes()).conforms
     node = URIRef(built.public_base() + "/dump.ttl")  # links from the public address
     assert int(graph.value(node, DCAT.byteSize)) == len(dump)
     checksum = graph.value(node, SPDX.checksum)
@@ -327,4 +327,4 @@ def test_live_catalog_describes_the_dumps(built: Settings) -> None:
 def test_description_shapes_reject_an_empty_dataset() -> None:
     empty = to_rdflib([])
     empty.add((URIRef(BASE + "release/0.0.1"), RDF.type, DCAT.Dataset))
-    assert not shacl(empty, releases.description_shapes()).conforms
+    assert not shacl(empty, description_shapes()).conforms

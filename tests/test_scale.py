@@ -22,23 +22,18 @@ import pyoxigraph as ox
 import pytest
 from pydantic import SecretStr
 
+from wise_kg.api.selfcheck import check_dereferencing
 from wise_kg.cli import main
-from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg.config import Settings
 from wise_kg.errors import StoreUnavailable, StoreWriteError
 from wise_kg.esco import load as esco
+from wise_kg.graphs import MANIFEST_GRAPH
+from wise_kg.namespaces import GRAPH_BASE
 from wise_kg.release.assemble import release
 from wise_kg.store.backends import Remote, backend_for
-from wise_kg.store.build import build
+from wise_kg.store.build import build, validate_project
 from wise_kg.store.embedded import open_read_only
-from wise_kg.store.remote import (
-    MANIFEST_GRAPH,
-    RemoteConfig,
-    RemoteStore,
-    bind,
-    credentials,
-    where_brace,
-)
-from wise_kg.validation.validate import validate_project
+from wise_kg.store.remote import RemoteConfig, RemoteStore, bind, credentials, where_brace
 
 from .conftest import SHARED, LiveServer
 from .engines import Engine, OxigraphServer, VirtuosoServer
@@ -248,7 +243,7 @@ def test_esco_load_validate_and_release_work_on_the_engine(
     assert validate_project(remote).conforms
     rebuilt = build(remote).info  # the ESCO graph is carried across a rebuild
     assert rebuilt.graphs[esco.ESCO_GRAPH] == summary.triples
-    done = release(remote, "1.0.0", tmp_path / "dist")
+    done = release(remote, "1.0.0", tmp_path / "dist", dereference=check_dereferencing)
     assert (done.folder / "wise-kg.nq").is_file()
 
 

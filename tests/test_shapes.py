@@ -8,7 +8,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from wise_kg.config import Settings
-from wise_kg.sources.reader import GRAPHS, load_sources, parse_file
+from wise_kg.graphs import GRAPHS
+from wise_kg.sources.reader import load_sources, parse_file
 from wise_kg.validation.validate import Report, rule_iris, validate_files
 
 from .conftest import PROJECT

@@ -19,7 +19,9 @@ from rdflib import Graph
 
 from tests.conftest import LiveServer
 from wise_kg import cli, errors
-from wise_kg.config import PUBLISHED_BASE, Settings
+from wise_kg.api.selfcheck import check_dereferencing
+from wise_kg.config import Settings
+from wise_kg.namespaces import PUBLISHED_BASE
 from wise_kg.publish.jsonld import CONTEXT_VERSION
 from wise_kg.release import assemble as releases
 from wise_kg.release import w3id
@@ -374,7 +376,7 @@ def test_a_target_the_rules_cannot_hold_stops_the_release_before_its_checks(
 ) -> None:
     bad = settings.model_copy(update={"public_url": "https://kg.example.org/%7Ewise"})
     with pytest.raises(errors.BadTarget):
-        releases.release(bad, "1.0.0", tmp_path / "dist")
+        releases.release(bad, "1.0.0", tmp_path / "dist", dereference=check_dereferencing)
     assert not (tmp_path / "dist").exists()
 
 
@@ -382,7 +384,7 @@ def test_release_writes_the_rules_for_the_w3id_repository(
     settings: Settings, tmp_path: Path
 ) -> None:
     dist = tmp_path / "dist"
-    done = releases.release(settings, "1.0.0", dist)
+    done = releases.release(settings, "1.0.0", dist, dereference=check_dereferencing)
     rules = dist / "w3id" / "wise-kg" / ".htaccess"
     assert rules.read_text(encoding="utf-8") == w3id.htaccess(
         settings.public_base(), settings.base_iri

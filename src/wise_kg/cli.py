@@ -20,14 +20,15 @@ from wise_kg.esco import load as esco
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 from wise_kg.release import assemble as releases
 from wise_kg.release import changes, w3id
+from wise_kg.release import files as release_files
 from wise_kg.sources.reader import load_sources
 from wise_kg.sparql import queries
 from wise_kg.sparql.admission import inspect
 from wise_kg.sparql.local import answer
 from wise_kg.store.backends import backend_for
-from wise_kg.store.build import build, is_current
+from wise_kg.store.build import build, is_current, validate_project
 from wise_kg.validation.render import RENDERERS, as_text
-from wise_kg.validation.validate import Report, validate_project
+from wise_kg.validation.validate import Report
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -202,7 +203,11 @@ def cmd_release(args: argparse.Namespace) -> int:
     """Run every check, then write the versioned, described files to ``dist/VERSION/``."""
     settings = _settings(args)
     try:
-        done = releases.release(settings, args.version, args.dist)
+        from wise_kg.api import selfcheck  # the web stack, only for this command
+
+        done = releases.release(
+            settings, args.version, args.dist, dereference=selfcheck.check_dereferencing
+        )
     except errors.ReleaseFailed as failed:
         sys.stdout.write(RENDERERS[args.format](failed.report))
         print(f"release {args.version} failed: {failed}", file=sys.stderr)
@@ -226,7 +231,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     )
     if args.format == "turtle":
         triples = found.triples(settings.base_iri + "changes")
-        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=releases.PREFIXES)
+        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=release_files.PREFIXES)
         sys.stdout.write(text.decode("utf-8"))
     else:
         sys.stdout.write(found.as_text())

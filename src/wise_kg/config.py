@@ -8,10 +8,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wise_kg.namespaces import PUBLISHED_BASE
+
 #: The IRI every published resource starts with (``…/id/{kind}/{slug}``).
-PUBLISHED_BASE = "https://w3id.org/wise-kg/"
-ONTOLOGY_IRI = PUBLISHED_BASE + "ontology"
-GRAPH_BASE = PUBLISHED_BASE + "graph/"
 
 
 class Settings(BaseSettings):

@@ -16,8 +16,12 @@ GRAPHS: dict[str, str] = {
     "data": GRAPH_BASE + "data",
     "shapes": GRAPH_BASE + "shapes",
 }
+#: The graphs built from the sources that are published (the shapes are not).
+PUBLISHED_GRAPHS = (GRAPHS["ontology"], GRAPHS["data"])
 #: The graph ESCO is loaded into.
 ESCO_GRAPH = GRAPH_BASE + "esco"
+#: On a remote engine, the graph holding the manifest of the build in service.
+MANIFEST_GRAPH = GRAPH_BASE + "build"
 
 
 def default_graphs(stored: Iterable[str]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ import pytest
 from wise_kg.errors import QueryEvaluationError, QueryOverMemory, ServerBusy
 from wise_kg.sparql.evaluate import Dataset, Limits
 from wise_kg.sparql.pool import CHUNK, Job, QueryPool, WorkerSettings
+from wise_kg.store.embedded import BuildFolder
 
 from .test_admission import Recorder
 
@@ -32,7 +33,8 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _pool(path: str, **settings: object) -> QueryPool:
     worker = {"memory_bytes": 256 << 20, "in_memory_quads": 1_000_000, **settings}
-    return QueryPool(path, 2, WorkerSettings(**worker), queue_seconds=0.5, queue_size=2)  # type: ignore[arg-type]
+    spec = BuildFolder(path)
+    return QueryPool(spec, 2, WorkerSettings(**worker), queue_seconds=0.5, queue_size=2)  # type: ignore[arg-type]
 
 
 def _job(query: str, form: str = "SELECT", fmt: str = "json") -> Job:
@@ -121,7 +123,7 @@ def test_the_published_graphs_are_one_merged_default_graph_in_a_memory_copy(
 ) -> None:
     """A triple stated in two published graphs is one triple of "the graph" (an RDF merge);
     the shapes stay out of it; GRAPH still reaches every graph by name."""
-    from wise_kg.sources.reader import GRAPHS, default_graphs
+    from wise_kg.graphs import GRAPHS, default_graphs
 
     path = str(tmp_path / "store")  # type: ignore[operator]
     store = ox.Store(path)

@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg.esco.load import ESCO, ESCO_GRAPH
-
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from wise_kg import namespaces as ns
+from wise_kg.graphs import ESCO_GRAPH
+from wise_kg.namespaces import DCTERMS, ESCO, RDF_TYPE, prefixes
 
 SSSOM_COLUMNS = (
     "subject_id",
@@ -46,18 +45,19 @@ SSSOM_COLUMNS = (
     "see_also",
     "comment",
 )
-CURIES = {
-    "wisekg": "https://w3id.org/wise-kg/id/",
-    "wise": "https://w3id.org/wise-kg/ontology#",
-    "escoskill": "http://data.europa.eu/esco/skill/",
-    "escooccupation": "http://data.europa.eu/esco/occupation/",
-    "escoisco": "http://data.europa.eu/esco/isco/",
-    "escoiscedf": "http://data.europa.eu/esco/isced-f/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "semapv": "https://w3id.org/semapv/vocab/",
-    "owl": "http://www.w3.org/2002/07/owl#",
-}
-REPORT = "https://w3id.org/wise-kg/id/source/bwise-d3-1"
+#: The SSSOM curie map.
+CURIES = prefixes(
+    "wisekg",
+    "wise",
+    "escoskill",
+    "escooccupation",
+    "escoisco",
+    "escoiscedf",
+    "skos",
+    "semapv",
+    "owl",
+)
+REPORT = ns.WISEKG + "source/bwise-d3-1"
 #: Who made the report's links: its author, as data/sources.ttl names him.
 REPORT_AUTHOR = "Gianfranco Marocchi (B-WISE D3.1, 2023)"
 CREATOR = "wise-kg"
@@ -224,11 +224,7 @@ def esco_subset(store: ox.Store, esco_version: str, base_iri: str) -> str:
     body = ox.serialize(
         sorted(set(triples), key=str),
         format=ox.RdfFormat.TURTLE,
-        prefixes={
-            "esco": ESCO,
-            "skos": "http://www.w3.org/2004/02/skos/core#",
-            "dcterms": DCTERMS,
-        },
+        prefixes=prefixes("esco", "skos", "dcterms"),
     )
     return header + body.decode("utf-8")
 

@@ -33,18 +33,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from tqdm import tqdm
 
-from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg import namespaces as ns
+from wise_kg.config import Settings
 from wise_kg.errors import EscoFileError, StoreNotBuilt
+from wise_kg.graphs import ESCO_GRAPH
+from wise_kg.namespaces import DCTERMS, ESCO, ESCO_DATA, PROV, SKOS, XSD
 from wise_kg.store.backends import backend_for
 
-ESCO_GRAPH = GRAPH_BASE + "esco"
-ESCO = "http://data.europa.eu/esco/model#"
-ESCO_DATA = "http://data.europa.eu/esco/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-PROV = "http://www.w3.org/ns/prov#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = ox.NamedNode(ns.RDF_TYPE)
 
 #: CSV ``conceptType`` → the ESCO class of the concept.
 CONCEPT_TYPES = {
@@ -377,39 +373,6 @@ def loaded_version(store: ox.Store) -> str | None:
     for q in store.quads_for_pattern(graph, ox.NamedNode(DCTERMS + "hasVersion"), None, graph):
         return q.object.value
     return None
-
-
-def current_quads(settings: Settings) -> list[ox.Quad]:
-    """The ESCO graph of the store in service (empty if none), to carry across rebuilds."""
-    try:
-        store, _info = backend_for(settings).open()
-    except StoreNotBuilt:
-        return []
-    return list(store.quads_for_pattern(None, None, None, ox.NamedNode(ESCO_GRAPH)))
-
-
-def reference_quads(settings: Settings, iris: Iterable[str]) -> list[ox.Quad]:
-    """What the reference checks read of the loaded ESCO graph (empty if none): the
-    graph's own statements (its version) and those about ``iris`` under each kind.
-
-    A handful of concepts, where reading the whole graph out of a remote engine moved
-    every one of its quads on each build.
-    """
-    from wise_kg.validation.esco_checks import KINDS  # it reads this module's names
-
-    try:
-        store, _info = backend_for(settings).open()
-    except StoreNotBuilt:
-        return []
-    ids = {iri.rsplit("/", 1)[-1] for iri in iris if iri.startswith(ESCO_DATA)}
-    subjects = [ESCO_GRAPH, *(f"{ESCO_DATA}{kind}/{i}" for i in sorted(ids) for kind in KINDS)]
-    query = (
-        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ESCO_GRAPH}> {{ ?s ?p ?o }} "
-        f"VALUES ?s {{ {' '.join(str(ox.NamedNode(s)) for s in subjects)} }} }}"
-    )
-    graph = ox.NamedNode(ESCO_GRAPH)
-    rows = store.query(query, use_default_graph_as_union=True)
-    return [ox.Quad(row["s"], row["p"], row["o"], graph) for row in rows]
 
 
 #: What ``esco diff`` compares for each concept: (property, name in the report).

@@ -23,20 +23,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg.publish.void import PUBLISHED_GRAPHS
+from wise_kg import namespaces as ns
+from wise_kg.graphs import PUBLISHED_GRAPHS
+from wise_kg.namespaces import DCAT, DCTERMS, FOAF, PUBLISHED_BASE, SPDX, XSD
 
-DCAT = "http://www.w3.org/ns/dcat#"
-DCTERMS = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SPDX = "http://spdx.org/rdf/terms#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDF_TYPE = ox.NamedNode(ns.RDF_TYPE)
 IANA = "http://www.iana.org/assignments/media-types/"
 LANGUAGES = "http://publications.europa.eu/resource/authority/language/"
 #: ISO 639-1 → the EU Publications Office language authority (ISO 639-2/B codes).
 LANGUAGE_CODES = {"en": "ENG", "it": "ITA", "fr": "FRA", "de": "DEU", "es": "SPA", "nl": "NLD"}
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-PUBLISHER = "https://w3id.org/wise-kg/"
 TITLE = "The WISE capacity-building knowledge graph"
 DESCRIPTION = (
     "The needs of Work Integration Social Enterprises (WISEs), the areas of expertise that "
@@ -181,7 +177,7 @@ def describe(
     describe a release; ``series`` is the dataset every version belongs to.
     """
     dataset = ox.NamedNode(dataset_iri)
-    publisher, service = ox.NamedNode(PUBLISHER), ox.NamedNode(endpoint)
+    publisher, service = ox.NamedNode(PUBLISHED_BASE), ox.NamedNode(endpoint)
     triples = [
         ox.Triple(dataset, RDF_TYPE, ox.NamedNode(DCAT + "Dataset")),
         ox.Triple(dataset, ox.NamedNode(DCTERMS + "title"), ox.Literal(TITLE, language="en")),
@@ -193,7 +189,7 @@ def describe(
         ox.Triple(
             dataset,
             ox.NamedNode(DCTERMS + "source"),
-            ox.NamedNode(PUBLISHER + "id/source/bwise-d3-1"),
+            ox.NamedNode(PUBLISHED_BASE + "id/source/bwise-d3-1"),
         ),
         ox.Triple(
             dataset,

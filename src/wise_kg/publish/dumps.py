@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from wise_kg.formats import Format
-from wise_kg.sources.reader import default_graphs
+from wise_kg.graphs import default_graphs
 
 #: Formats that keep each statement's graph.
 NAMED = frozenset({"nquads", "trig"})

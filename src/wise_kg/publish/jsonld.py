@@ -47,15 +47,15 @@ import pyoxigraph as ox
 from pyld import jsonld
 from pyld.jsonld import JsonLdError
 
+from wise_kg.namespaces import PUBLISHED_BASE, XSD_STRING
+
 #: Version of the published ``@context``; bump it whenever a term changes meaning.
 CONTEXT_VERSION = "1.1.0"
 #: Where the context is published for good: its own IRI is ``PUBLISHED_BASE + "context.jsonld"``.
-PUBLISHED_BASE = "https://w3id.org/wise-kg/"
 PUBLISHED_CONTEXT = PUBLISHED_BASE + "context.jsonld"
 #: The context file, shipped as package data.
 CONTEXT_FILE = "wise-kg.jsonld"
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: Keys put first in every node object, in this order; the rest follow sorted.
 _KEY_ORDER = ("@context", "id", "type", "notation", "prefLabel", "label", "title")
 #: Keys put last, in this order.
@@ -227,8 +227,8 @@ def _from_pyld_term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Li
         return ox.BlankNode(term["value"].removeprefix("_:"))
     if term.get("language"):
         return ox.Literal(term["value"], language=term["language"])
-    datatype = term.get("datatype") or _XSD_STRING
-    if datatype == _XSD_STRING:
+    datatype = term.get("datatype") or XSD_STRING
+    if datatype == XSD_STRING:
         return ox.Literal(term["value"])
     return ox.Literal(term["value"], datatype=ox.NamedNode(datatype))
 

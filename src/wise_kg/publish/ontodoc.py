@@ -13,10 +13,8 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from wise_kg.config import ONTOLOGY_IRI
+from wise_kg.namespaces import WISE
 from wise_kg.sources.reader import to_rdflib
-
-WISE = ONTOLOGY_IRI + "#"
 
 
 def _ontpub() -> type:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from wise_kg import namespaces as ns
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
-from wise_kg.sources.reader import default_graphs
+from wise_kg.graphs import default_graphs
+from wise_kg.namespaces import SD
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
-DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+RDF_TYPE = ox.NamedNode(ns.RDF_TYPE)
+VOID_TRIPLES = ox.NamedNode(ns.VOID + "triples")
+DCTERMS_TITLE = ox.NamedNode(ns.DCTERMS + "title")
+XSD_INTEGER = ox.NamedNode(ns.XSD_INTEGER)
 
 
 def _sd(name: str) -> ox.NamedNode:

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from wise_kg.config import GRAPH_BASE
-from wise_kg.sources.reader import default_graphs
+from wise_kg import namespaces as ns
+from wise_kg.graphs import default_graphs
+from wise_kg.namespaces import DCTERMS, ESCO_DATA, SKOS, VOID
 
 #: Our own graphs, as a release ships them (shapes are tooling, ESCO is ESCO's).
-PUBLISHED_GRAPHS = (GRAPH_BASE + "ontology", GRAPH_BASE + "data")
-VOID = "http://rdfs.org/ns/void#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-ESCO_TARGET = "http://data.europa.eu/esco/"
+RDF_TYPE = ox.NamedNode(ns.RDF_TYPE)
+XSD_INTEGER = ox.NamedNode(ns.XSD_INTEGER)
 #: Dump files: name → media type (the last two with each statement's graph).
 DUMPS = {
     "dump.ttl": "text/turtle",
@@ -98,7 +95,7 @@ def describe_dataset(store: ox.Store, site: str, base_iri: str) -> list[ox.Tripl
         ox.Triple(
             dataset,
             ox.NamedNode(VOID + "vocabulary"),
-            ox.NamedNode("http://www.w3.org/2004/02/skos/core#"),
+            ox.NamedNode(SKOS),
         ),
         ox.Triple(dataset, ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(site + "sparql")),
         ox.Triple(
@@ -121,7 +118,7 @@ def describe_dataset(store: ox.Store, site: str, base_iri: str) -> list[ox.Tripl
             ox.Triple(dataset, ox.NamedNode(VOID + "subset"), linkset),
             ox.Triple(linkset, RDF_TYPE, ox.NamedNode(VOID + "Linkset")),
             ox.Triple(linkset, ox.NamedNode(VOID + "subjectsTarget"), dataset),
-            ox.Triple(linkset, ox.NamedNode(VOID + "objectsTarget"), ox.NamedNode(ESCO_TARGET)),
+            ox.Triple(linkset, ox.NamedNode(VOID + "objectsTarget"), ox.NamedNode(ESCO_DATA)),
             ox.Triple(linkset, ox.NamedNode(VOID + "linkPredicate"), ox.NamedNode(predicate)),
             ox.Triple(linkset, ox.NamedNode(VOID + "triples"), _n(int(solution["n"].value))),
         ]

@@ -33,22 +33,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg.config import PUBLISHED_BASE
 from wise_kg.errors import NotAVersion, StoreNotBuilt
 from wise_kg.esco.load import ESCO_DATA
 from wise_kg.formats import GRAPH_FORMATS
-from wise_kg.publish.void import PUBLISHED_GRAPHS
+from wise_kg.graphs import PUBLISHED_GRAPHS
+from wise_kg.namespaces import CS, DCTERMS, PROV, PUBLISHED_BASE, RDF, RDFS, SKOS, WISE
 from wise_kg.store.embedded import MANIFEST, open_read_only
 from wise_kg.validation.render import short
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDF_TYPE = ox.NamedNode(RDF + "type")
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-WISE = PUBLISHED_BASE + "ontology#"
-CS = "http://purl.org/vocab/changeset/schema#"
-DCTERMS = "http://purl.org/dc/terms/"
-PROV = "http://www.w3.org/ns/prov#"
 #: The file of a release folder that holds its graph with its named graphs.
 RELEASE_QUADS = "wise-kg.nq"
 LABELS = frozenset({SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel", RDFS + "label"})

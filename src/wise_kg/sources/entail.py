@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from wise_kg.sources.reader import GRAPHS, SourceFile
-
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+from wise_kg.graphs import GRAPHS
+from wise_kg.namespaces import SKOS
+from wise_kg.sources.reader import SourceFile
 
 #: (stated property, materialised inverse)
 INVERSES = ((ox.NamedNode(SKOS + "topConceptOf"), ox.NamedNode(SKOS + "hasTopConcept")),)

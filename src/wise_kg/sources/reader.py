@@ -14,25 +14,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg.config import Settings
 from wise_kg.errors import SourceMissingError, SourceSyntaxError
-
-#: Which folder feeds which named graph.
-GRAPHS: dict[str, str] = {
-    "ontology": GRAPH_BASE + "ontology",
-    "data": GRAPH_BASE + "data",
-    "shapes": GRAPH_BASE + "shapes",
-}
-
-
-def default_graphs(stored: Iterable[str]) -> tuple[str, ...]:
-    """The graphs that make up "the graph" users query and download: every stored graph but
-    the shapes (tooling, queryable by name only); ESCO's too when it is loaded.
-
-    >>> default_graphs([GRAPHS["shapes"], GRAPHS["data"], GRAPHS["ontology"]])
-    ('https://w3id.org/wise-kg/graph/data', 'https://w3id.org/wise-kg/graph/ontology')
-    """
-    return tuple(sorted(g for g in stored if g != GRAPHS["shapes"]))
+from wise_kg.graphs import GRAPHS
 
 
 @dataclass

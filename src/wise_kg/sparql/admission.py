@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from wise_kg.errors import NotAcceptable, QueryRefused, QuerySyntaxError
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
-from wise_kg.sources.reader import default_graphs
+from wise_kg.graphs import default_graphs
 from wise_kg.sparql.evaluate import Dataset
 
 FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})

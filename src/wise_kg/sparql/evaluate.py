@@ -13,8 +13,7 @@ from itertools import islice
 import pyoxigraph as ox
 
 from wise_kg.errors import QueryEvaluationError, QueryRefused, QuerySyntaxError, ResultTooLarge
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from wise_kg.namespaces import XSD
 
 GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
 

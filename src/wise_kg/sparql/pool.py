@@ -23,15 +23,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from wise_kg import errors
 from wise_kg.sparql.evaluate import Dataset, Limits, evaluate
 from wise_kg.sparql.pipe import PipeEnd
 from wise_kg.sparql.sandbox import cap_memory, forbid_network, network_is_forbidden
-
-if TYPE_CHECKING:
-    from wise_kg.store.remote import RemoteConfig
 
 LOG = logging.getLogger("wise_kg.pool")
 #: How long a new worker may take to start (imports, opening the store).
@@ -53,6 +50,16 @@ REPORTABLE = {
         errors.StoreNotBuilt,
     )
 }
+
+
+class StoreSpec(Protocol):
+    """What a worker is given to open its store (picklable; the store layer makes it)."""
+
+    remote: bool
+
+    def open(self) -> Any:
+        """The store, opened in the worker."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -203,7 +210,7 @@ class _Waits:
             self._ticking = False
 
 
-def _open(spec: str | RemoteConfig, settings: WorkerSettings) -> tuple[Any, Dataset | None]:
+def _open(spec: StoreSpec, settings: WorkerSettings) -> tuple[Any, Dataset | None]:
     """Open the build a worker serves, copied into memory when it is small enough.
 
     The copy also holds the published graphs merged into its default graph, so that
@@ -211,11 +218,10 @@ def _open(spec: str | RemoteConfig, settings: WorkerSettings) -> tuple[Any, Data
     time of a scan). Returns the store and the dataset that default graph stands for
     (None when there is no such copy).
     """
-    from wise_kg.sources.reader import default_graphs
-    from wise_kg.store.backends import open_spec
+    from wise_kg.graphs import default_graphs
 
-    store = open_spec(spec)
-    if not (isinstance(spec, str) and 0 < len(store) <= settings.in_memory_quads):
+    store = spec.open()
+    if spec.remote or not 0 < len(store) <= settings.in_memory_quads:
         return store, None
     import pyoxigraph as ox
 
@@ -242,12 +248,12 @@ def _on_copy(dataset: Dataset, merged: Dataset | None) -> Dataset:
     return Dataset((), merged.named_graphs, explicit=True)
 
 
-def _worker_main(conn: Connection, spec: str | RemoteConfig, settings: WorkerSettings) -> None:
+def _worker_main(conn: Connection, spec: StoreSpec, settings: WorkerSettings) -> None:
     """A worker's loop: open the build, confine itself, answer jobs until the pipe closes."""
     from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 
     store, merged = _open(spec, settings)
-    if isinstance(spec, str):  # the embedded store: nothing to reach over the network
+    if not spec.remote:  # the embedded store: nothing to reach over the network
         confined = forbid_network() or (
             None if network_is_forbidden() else "the seccomp filter did not take effect"
         )
@@ -314,7 +320,7 @@ class _Worker:
     def __init__(
         self,
         context: multiprocessing.context.BaseContext,
-        spec: str | RemoteConfig,
+        spec: StoreSpec,
         settings: WorkerSettings,
     ):
         parent, child = context.Pipe()
@@ -352,7 +358,7 @@ class QueryPool:
 
     def __init__(
         self,
-        spec: str | RemoteConfig,
+        spec: StoreSpec,
         size: int,
         settings: WorkerSettings,
         *,

@@ -42,7 +42,7 @@ class Backend(Protocol):
     def current_id(self) -> str:
         """The id of the build in service (cheap: servers ask every few seconds)."""
 
-    def worker_spec(self, info: BuildInfo) -> str | RemoteConfig:
+    def worker_spec(self, info: BuildInfo) -> embedded.BuildFolder | RemoteConfig:
         """What a query worker process needs to open build ``info`` itself."""
 
 
@@ -68,9 +68,9 @@ class Embedded:
         """The id in the manifest the link points at."""
         return embedded.read_manifest(embedded.current(self.link)).build_id
 
-    def worker_spec(self, info: BuildInfo) -> str:
+    def worker_spec(self, info: BuildInfo) -> embedded.BuildFolder:
         """The build's directory (kept for a while after a newer build is swapped in)."""
-        return str(embedded.builds_dir(self.link) / info.build_id)
+        return embedded.BuildFolder(str(embedded.builds_dir(self.link) / info.build_id))
 
     def _quads_of(self, graphs: Iterable[str]) -> Iterator[ox.Quad]:
         """The quads of ``graphs`` in the build in service (none when nothing is built)."""
@@ -133,10 +133,3 @@ def backend_for(settings: Settings) -> Backend:
     if settings.remote:
         return Remote(RemoteConfig.from_settings(settings))
     return Embedded(settings.resolved_store_path())
-
-
-def open_spec(spec: str | RemoteConfig) -> Any:
-    """Open, in a query worker, the store a :meth:`Backend.worker_spec` describes."""
-    if isinstance(spec, RemoteConfig):
-        return RemoteStore(spec)
-    return ox.Store.read_only(spec)

@@ -7,17 +7,21 @@ exactly as it was and says why.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from wise_kg.config import Settings
 from wise_kg.errors import StoreNotBuilt, ValidationFailed
-from wise_kg.esco import load as esco
+from wise_kg.graphs import ESCO_GRAPH, GRAPHS
+from wise_kg.namespaces import ESCO_DATA
 from wise_kg.sources.entail import with_entailments
-from wise_kg.sources.reader import SourceFile, discover, load_sources, quads
+from wise_kg.sources.reader import SourceFile, discover, load_sources, parse_file, quads
 from wise_kg.store import embedded as stores
 from wise_kg.store.backends import backend_for
+from wise_kg.validation.esco_checks import KINDS
 from wise_kg.validation.validate import Report, validate_files
 
 
@@ -37,7 +41,7 @@ def build(settings: Settings) -> BuildResult:
     on disk changes.
     """
     files = load_sources(settings)
-    loaded_esco = esco.reference_quads(settings, iris(files))  # what the checks read of it
+    loaded_esco = reference_quads(settings, iris(files))  # what the checks read of it
     report = validate_files(files, settings.project_dir, loaded_esco)
     if not report.conforms:
         raise ValidationFailed(
@@ -45,7 +49,7 @@ def build(settings: Settings) -> BuildResult:
         )
     # A loaded ESCO graph survives rebuilds of the WISE graph, kept where it is.
     info = backend_for(settings).publish(
-        quads(with_entailments(files)), fingerprint(settings), keep=(esco.ESCO_GRAPH,)
+        quads(with_entailments(files)), fingerprint(settings), keep=(ESCO_GRAPH,)
     )
     return BuildResult(info, report)
 
@@ -78,3 +82,43 @@ def is_current(settings: Settings) -> bool:
     except StoreNotBuilt:
         return False
     return info.fingerprint == fingerprint(settings)
+
+
+# --- what a build carries over from the store in service ------------------------------
+
+
+def current_quads(settings: Settings) -> list[ox.Quad]:
+    """The ESCO graph of the store in service (empty if none), to carry across rebuilds."""
+    try:
+        store, _info = backend_for(settings).open()
+    except StoreNotBuilt:
+        return []
+    return list(store.quads_for_pattern(None, None, None, ox.NamedNode(ESCO_GRAPH)))
+
+
+def reference_quads(settings: Settings, iris: Iterable[str]) -> list[ox.Quad]:
+    """What the reference checks read of the loaded ESCO graph (empty if none): the
+    graph's own statements (its version) and those about ``iris`` under each kind.
+
+    A handful of concepts, where reading the whole graph out of a remote engine moved
+    every one of its quads on each build.
+    """
+    try:
+        store, _info = backend_for(settings).open()
+    except StoreNotBuilt:
+        return []
+    ids = {iri.rsplit("/", 1)[-1] for iri in iris if iri.startswith(ESCO_DATA)}
+    subjects = [ESCO_GRAPH, *(f"{ESCO_DATA}{kind}/{i}" for i in sorted(ids) for kind in KINDS)]
+    query = (
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ESCO_GRAPH}> {{ ?s ?p ?o }} "
+        f"VALUES ?s {{ {' '.join(str(ox.NamedNode(s)) for s in subjects)} }} }}"
+    )
+    graph = ox.NamedNode(ESCO_GRAPH)
+    rows = store.query(query, use_default_graph_as_union=True)
+    return [ox.Quad(row["s"], row["p"], row["o"], graph) for row in rows]
+
+
+def validate_project(settings: Settings, extra: Iterable[Path] = ()) -> Report:
+    """Parse and validate the project's sources (plus ``extra`` data files)."""
+    files = load_sources(settings) + [parse_file(p, GRAPHS["data"]) for p in extra]
+    return validate_files(files, settings.project_dir, current_quads(settings))

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pyoxigraph as ox
 
@@ -207,3 +208,16 @@ def open_read_only(link: Path, *, verify: bool = False) -> tuple[ox.Store, Build
             "rebuild it with `wise-kg build` (the sources are unchanged)"
         ) from None
     return store, info
+
+
+@dataclass(frozen=True)
+class BuildFolder:
+    """One build's folder, as a query worker opens it (read-only, on this machine)."""
+
+    path: str
+    #: A worker reading it needs no network.
+    remote: ClassVar[bool] = False
+
+    def open(self) -> ox.Store:
+        """The build, opened read-only."""
+        return ox.Store.read_only(self.path)

@@ -20,14 +20,14 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 from tqdm import tqdm
 
-from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg.config import Settings
 from wise_kg.errors import (
     QuerySyntaxError,
     ResultTooLarge,
@@ -35,12 +35,12 @@ from wise_kg.errors import (
     StoreUnavailable,
     StoreWriteError,
 )
+from wise_kg.graphs import MANIFEST_GRAPH
 from wise_kg.sparql.admission import inspect
 from wise_kg.sparql.evaluate import syntax_message
 from wise_kg.store.embedded import BuildInfo, new_build_id
 
 #: The graph holding the manifest of the build in service.
-MANIFEST_GRAPH = GRAPH_BASE + "build"
 #: The property of the manifest graph whose value is the manifest (JSON).
 MANIFEST_PROPERTY = "urn:wise-kg:manifest"
 #: The property giving, in the manifest graph, a graph's content digest (see graph_digest).
@@ -72,6 +72,12 @@ class RemoteConfig:
     chunk_triples: int = 50_000
     engine_union: bool = False
     graphs: tuple[str, ...] = field(default=())
+    #: A worker querying it reaches the engine over the network.
+    remote: ClassVar[bool] = True
+
+    def open(self) -> RemoteStore:
+        """The store a query worker reads (its own connection to the engine)."""
+        return RemoteStore(self)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteConfig:

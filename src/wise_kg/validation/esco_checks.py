@@ -11,11 +11,10 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from wise_kg.esco.load import ESCO, ESCO_GRAPH
+from wise_kg.graphs import ESCO_GRAPH
+from wise_kg.namespaces import ESCO, RDF_TYPE, SKOS, WSH
 from wise_kg.validation.results import Result
 
-WSH = "https://w3id.org/wise-kg/shapes#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 #: The ESCO class each kind of ESCO IRI must have.
 KINDS = {
     "skill": (ESCO + "Skill", ESCO + "SkillGroup"),
@@ -87,7 +86,7 @@ def check(store: ox.Store, files_of=lambda *_: ()) -> list[Result]:
             row["predicate"].value,
             row["target"].value,
         )
-        types = _values(store, target, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", reference)
+        types = _values(store, target, RDF_TYPE, reference)
         kind = _kind(target)
         if not types:
             twin = _same_id_elsewhere(store, target, reference)
@@ -134,9 +133,7 @@ def _same_id_elsewhere(store: ox.Store, iri: str, graph: ox.NamedNode | None) ->
     identifier = iri.rsplit("/", 1)[-1]
     for kind in KINDS:
         twin = f"http://data.europa.eu/esco/{kind}/{identifier}"
-        if twin != iri and _values(
-            store, twin, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", graph
-        ):
+        if twin != iri and _values(store, twin, RDF_TYPE, graph):
             return twin
     return None
 

@@ -6,26 +6,19 @@ import json
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
+from wise_kg.namespaces import curie
 from wise_kg.validation.validate import Report, Result
 
-PREFIXES = {
-    "https://w3id.org/wise-kg/id/": "wisekg:",
-    "https://w3id.org/wise-kg/ontology#": "wise:",
-    "https://w3id.org/wise-kg/shapes#": "wsh:",
-    "http://www.w3.org/2004/02/skos/core#": "skos:",
-    "http://purl.org/dc/terms/": "dcterms:",
-    "http://data.europa.eu/esco/": "esco:",
-}
+#: The prefixes a report uses; any other IRI is shown whole.
+SHORT = (
+    "wisekg", "wise", "wsh", "skos", "dcterms",
+    "escoskill", "escooccupation", "escoisco", "escoiscedf",
+)  # fmt: skip
 
 
 def short(iri: str | None) -> str:
     """A compact form of an IRI for people ('wisekg:need/placement')."""
-    if iri is None:
-        return "-"
-    for base, prefix in PREFIXES.items():
-        if iri.startswith(base):
-            return prefix + iri[len(base) :]
-    return iri
+    return "-" if iri is None else curie(iri, SHORT)
 
 
 def _line(result: Result) -> str:

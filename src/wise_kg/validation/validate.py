@@ -23,11 +23,10 @@ from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import RDF, SH, Graph, URIRef
 from rdflib.term import Node
 
-from wise_kg.config import Settings
 from wise_kg.errors import ShapesError
-from wise_kg.esco import load as esco
+from wise_kg.graphs import GRAPHS
 from wise_kg.sources.entail import with_entailments
-from wise_kg.sources.reader import GRAPHS, SourceFile, load_sources, parse_file, quads, to_rdflib
+from wise_kg.sources.reader import SourceFile, quads, to_rdflib
 from wise_kg.validation import esco_checks, prepared
 from wise_kg.validation.results import Result
 
@@ -151,12 +150,6 @@ def validate_files(
     store.extend(esco_quads)
     report.results.extend(esco_checks.check(store, provenance.files_of))
     return report
-
-
-def validate_project(settings: Settings, extra: Iterable[Path] = ()) -> Report:
-    """Parse and validate the project's sources (plus ``extra`` data files)."""
-    files = load_sources(settings) + [parse_file(p, GRAPHS["data"]) for p in extra]
-    return validate_files(files, settings.project_dir, esco.current_quads(settings))
 
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)

@@ -30,13 +30,8 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from wise_kg.api.html.diagram import Node, neighbourhood_svg
+from wise_kg.namespaces import DCTERMS, ESCO_DATA, RDF_TYPE, RDFS, SKOS, WISE
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-WISE = "https://w3id.org/wise-kg/ontology#"
-ESCO = "http://data.europa.eu/esco/"
 #: The IRI schemes a page links to; an IRI of any other scheme is shown as text.
 WEB_SCHEMES = ("http", "https")
 #: The site's own scripts (pages have no inline script: their CSP runs files of this server).
@@ -262,7 +257,7 @@ def build_view(
         if (
             predicate.startswith(SKOS) and predicate.endswith("Match")
         ) or predicate == WISE + "escoConcept":
-            view.esco.extend(v for v in values if v.url and v.url.startswith(ESCO))
+            view.esco.extend(v for v in values if v.url and v.url.startswith(ESCO_DATA))
     if not nested:
         view.hierarchies = _hierarchies(view, types, outgoing, labels, linker)
         for predicate in sorted(incoming, key=linker.property_name):

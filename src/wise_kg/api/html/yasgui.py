@@ -34,7 +34,7 @@ from fastapi.staticfiles import StaticFiles
 
 from wise_kg.api.html.pages import render
 from wise_kg.api.html.query_form import EXAMPLE
-from wise_kg.config import PUBLISHED_BASE
+from wise_kg.namespaces import PUBLISHED_BASE
 
 #: Where the built bundle lies inside a project (or checkout) folder.
 BUNDLE = Path("node_modules", "@zazuko", "yasgui", "build")

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from wise_kg import namespaces as ns
 from wise_kg.api.deps import Build, Config
 from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.documents import (
@@ -36,17 +37,16 @@ from wise_kg.api.routes.resources import (
     render_page,
     serialize,
 )
-from wise_kg.config import GRAPH_BASE, Settings
+from wise_kg.config import Settings
 from wise_kg.errors import NotFound
+from wise_kg.namespaces import GRAPH_BASE, HYDRA, RDF_TYPE
 
 router = APIRouter(tags=["linked data"])
 
 #: Members on one page of a kind.
 PAGE_SIZE = 100
-HYDRA = "http://www.w3.org/ns/hydra/core#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+RDFS_LABEL = ns.RDFS + "label"
+XSD_INTEGER = ox.NamedNode(ns.XSD_INTEGER)
 MEMBER_FACTS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>

@@ -33,11 +33,10 @@ from wise_kg.api.routes.resources import (
     render_page,
 )
 from wise_kg.errors import BadEscoUri, NotFound
+from wise_kg.namespaces import ESCO_DATA, WISE, prefixes
 
 router = APIRouter(tags=["esco"])
 
-ESCO = "http://data.europa.eu/esco/"
-WISE = "https://w3id.org/wise-kg/ontology#"
 OFFERED = ["application/json", "application/ld+json", "text/html"]
 PREFIXES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -90,9 +89,7 @@ SELECT DISTINCT ?concept WHERE { ?a wise:escoConcept ?concept }
 """
 )
 CONTEXT = {
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "wise": WISE,
-    "dcterms": "http://purl.org/dc/terms/",
+    **prefixes("skos", "wise", "dcterms"),
     "label": "skos:prefLabel",
     "notation": "skos:notation",
     "broader": {"@id": "skos:broader", "@type": "@id"},
@@ -185,8 +182,10 @@ def concept(store: Any, uri: str) -> dict[str, Any]:
 
 def _check(uri: str) -> str:
     uri = uri.strip()
-    if not uri.startswith(ESCO) or not linkable(uri):
-        raise BadEscoUri(f"'uri' must be an ESCO concept URI starting with {ESCO}, not {uri!r}.")
+    if not uri.startswith(ESCO_DATA) or not linkable(uri):
+        raise BadEscoUri(
+            f"'uri' must be an ESCO concept URI starting with {ESCO_DATA}, not {uri!r}."
+        )
     try:
         ox.NamedNode(uri)
     except ValueError as err:
@@ -282,7 +281,7 @@ def _page(
         if iri is None:
             return None
         url, external = linker.url(iri)
-        if iri.startswith(ESCO):
+        if iri.startswith(ESCO_DATA):
             url, external = esco_page(iri), False
         label = snap.search.label_for(iri, lang) or snap.search.label_for(iri, "en")
         return {

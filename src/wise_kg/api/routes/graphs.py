@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from wise_kg import namespaces as ns
 from wise_kg.api.deps import Build, Config
 from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key, triple
 from wise_kg.api.routes.resources import (
@@ -21,15 +22,12 @@ from wise_kg.api.routes.resources import (
     render_page,
     serialize,
 )
-from wise_kg.config import GRAPH_BASE
 from wise_kg.errors import NotFound
+from wise_kg.namespaces import DCTERMS, GRAPH_BASE, RDF_TYPE, VOID
 
 router = APIRouter(tags=["linked data"])
 
-VOID = "http://rdfs.org/ns/void#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_INTEGER = ox.NamedNode(ns.XSD_INTEGER)
 #: The dumps that keep graph names (every graph is in them, each under its IRI).
 QUAD_DUMPS = (("dump.nq", "N-Quads"), ("dump.trig", "TriG"))
 #: What each graph holds, for people.

@@ -29,11 +29,11 @@ from wise_kg.api.routes.resources import (
     serialize,
 )
 from wise_kg.errors import NotFound
+from wise_kg.namespaces import SKOS
 from wise_kg.publish.search import LabelIndex
 
 router = APIRouter(tags=["linked data"])
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 TREE = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 CONSTRUCT {

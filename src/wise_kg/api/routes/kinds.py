@@ -17,9 +17,8 @@ import pyoxigraph as ox
 
 from wise_kg.api.html.pages import natural
 from wise_kg.api.live import Snapshot
-from wise_kg.config import GRAPH_BASE
+from wise_kg.namespaces import GRAPH_BASE, WISE
 
-WISE = "https://w3id.org/wise-kg/ontology#"
 MEMBERS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?s (SAMPLE(?n) AS ?notation) (SAMPLE(?t) AS ?type) WHERE {

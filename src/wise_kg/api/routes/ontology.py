@@ -14,7 +14,7 @@ from wise_kg.api.deps import Build
 from wise_kg.api.html.pages import with_site_header
 from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.resources import _cached, choose_document_format, serialize
-from wise_kg.config import GRAPH_BASE, ONTOLOGY_IRI
+from wise_kg.namespaces import GRAPH_BASE, ONTOLOGY_IRI
 from wise_kg.publish import ontodoc
 
 router = APIRouter(tags=["linked data"])

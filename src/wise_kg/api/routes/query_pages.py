@@ -20,6 +20,7 @@ from wise_kg.api.cache import etag
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.html.pages import Linker, Value, linkable
 from wise_kg.api.routes.resources import _linker, language
+from wise_kg.namespaces import ESCO_DATA
 from wise_kg.publish.search import LabelIndex
 from wise_kg.sparql.admission import QueryInfo, dataset_for
 from wise_kg.sparql.evaluate import Limits
@@ -33,7 +34,6 @@ DOWNLOADS = {
     "result": [("csv", "CSV"), ("json", "SPARQL JSON"), ("xml", "SPARQL XML"), ("tsv", "TSV")],
     "graph": [("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples")],
 }
-ESCO = "http://data.europa.eu/esco/"
 
 
 @dataclass
@@ -95,7 +95,7 @@ class _EscoAwareLinker:
         """An IRI as a cell shows it: its label and its link (the IRI as ``note``)."""
         url, external = self.linker.url(iri)
         label = label_of(self.index, iri, self.lang) or self.linker.property_name(iri)
-        if iri.startswith(ESCO) and linkable(iri):
+        if iri.startswith(ESCO_DATA) and linkable(iri):
             url, external = esco_page(iri), False
         return Value(label, url=url, external=external, note=iri)
 

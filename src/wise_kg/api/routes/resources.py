@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from wise_kg import namespaces as ns
 from wise_kg.api.cache import etag
 from wise_kg.api.conditional import is_fresh, validators
 from wise_kg.api.deps import Build, Config, snapshot_of
@@ -26,6 +27,7 @@ from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.kinds import kinds
 from wise_kg.errors import NotFound
 from wise_kg.formats import GRAPH_FORMATS, Format, negotiate, wants_html
+from wise_kg.namespaces import prefixes
 from wise_kg.publish import jsonld
 from wise_kg.publish.describe import describe
 from wise_kg.publish.search import LabelIndex
@@ -42,16 +44,9 @@ TITLES = {
     "nquads": "N-Quads",
     "trig": "TriG",
 }
-PREFIXES = {
-    "wise": "https://w3id.org/wise-kg/ontology#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "esco": "http://data.europa.eu/esco/model#",
-    "void": "http://rdfs.org/ns/void#",
-}
-JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+#: The prefixes of every RDF document the routes serialize.
+PREFIXES = prefixes("wise", "skos", "dcterms", "rdfs", "owl", "esco", "void")
+JSONLD_CONTEXT_REL = ns.JSONLD + "context"
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,12 @@ from wise_kg.api.routes.resources import (
     render_page,
     serialize,
 )
-from wise_kg.config import GRAPH_BASE, PUBLISHED_BASE
+from wise_kg.namespaces import GRAPH_BASE, SH, SHAPES_DOCUMENT, WSH, prefixes
 
 router = APIRouter(tags=["linked data"])
 
 #: The shapes' namespace, and the IRI of the document that holds them.
-SHAPES = PUBLISHED_BASE + "shapes#"
-DOCUMENT = PUBLISHED_BASE + "shapes"
-SH = "http://www.w3.org/ns/shacl#"
-TURTLE_PREFIXES = {**PREFIXES, "sh": SH, "wsh": SHAPES}
+TURTLE_PREFIXES = {**PREFIXES, **prefixes("sh", "wsh")}
 
 
 @dataclass
@@ -66,9 +63,9 @@ def shape_views(triples: list[ox.Triple], linker: Linker) -> list[ShapeView]:
     labels = labels_of(triples, linker.lang)
     views = []
     for subject in about:
-        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(SHAPES):
+        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(WSH):
             continue
-        anchor = subject.value[len(SHAPES) :]
+        anchor = subject.value[len(WSH) :]
         if not anchor:
             continue  # the shapes document itself
         own = _closure(subject, about)
@@ -113,7 +110,7 @@ def shapes(request: Request, snap: Build, settings: Config, format: FormatParam 
 
     def make() -> Response:
         if fmt is not None:
-            return serialize(request, triples, DOCUMENT, fmt, framed=False)
+            return serialize(request, triples, SHAPES_DOCUMENT, fmt, framed=False)
         views = shape_views(triples, _linker(request))
         page = render_page(
             request,

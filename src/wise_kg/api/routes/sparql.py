@@ -33,13 +33,14 @@ from wise_kg.formats import (
     negotiate,
     wants_html,
 )
-from wise_kg.publish.service_description import SD, describe
+from wise_kg.namespaces import prefixes
+from wise_kg.publish.service_description import describe
 from wise_kg.sparql.admission import READ_ONLY, inspect
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 GRAPH_PARAMS = ("default-graph-uri", "named-graph-uri")
-SD_PREFIXES = {"sd": SD, "void": "http://rdfs.org/ns/void#", "dcterms": "http://purl.org/dc/terms/"}
+SD_PREFIXES = prefixes("sd", "void", "dcterms")
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:

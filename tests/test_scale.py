@@ -30,10 +30,11 @@ from wise_kg.esco import load as esco
 from wise_kg.graphs import MANIFEST_GRAPH
 from wise_kg.namespaces import GRAPH_BASE
 from wise_kg.release.assemble import release
+from wise_kg.sparql.bind import bind, where_brace
 from wise_kg.store.backends import Remote, backend_for
 from wise_kg.store.build import build, validate_project
 from wise_kg.store.embedded import open_read_only
-from wise_kg.store.remote import RemoteConfig, RemoteStore, bind, credentials, where_brace
+from wise_kg.store.remote import RemoteConfig, RemoteStore, credentials
 
 from .conftest import SHARED, LiveServer
 from .engines import Engine, OxigraphServer, VirtuosoServer

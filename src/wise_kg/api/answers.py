@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from wise_kg.api.cache import etag, matches
+from wise_kg.api.conditional import etag, matches
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.middleware.head import HEAD
 from wise_kg.api.middleware.observability import Message, Receive, Scope, Send

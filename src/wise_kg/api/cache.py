@@ -1,4 +1,4 @@
-"""A bounded, in-process cache of serialized answers, and the ETags that name them.
+"""A bounded, in-process cache of serialized answers (least recently used first out).
 
 The store is immutable between builds, so an answer is fully determined by the
 build and the request (query, format, dataset, limits): that pair names it.
@@ -11,7 +11,6 @@ build and the request (query, format, dataset, limits): that pair names it.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable, Sized
 from threading import Lock
@@ -19,22 +18,6 @@ from typing import Generic, TypeVar
 
 #: What is cached: anything with a size (bytes, or a whole response).
 V = TypeVar("V", bound=Sized)
-
-
-def etag(build_id: str, *parts: object) -> str:
-    """A strong ETag for an answer of one build to one request."""
-    digest = hashlib.sha256(build_id.encode())
-    for part in parts:
-        digest.update(b"\x00" + (part if isinstance(part, bytes) else repr(part).encode()))
-    return '"' + digest.hexdigest()[:32] + '"'
-
-
-def matches(if_none_match: str | None, tag: str) -> bool:
-    """Whether an If-None-Match header names ``tag`` (or is ``*``)."""
-    if not if_none_match:
-        return False
-    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
-    return "*" in candidates or tag in candidates
 
 
 class ResultCache(Generic[V]):

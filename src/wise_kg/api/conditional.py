@@ -7,14 +7,30 @@ over ``If-Modified-Since`` when both are sent (§13.2.2).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from wise_kg.api.cache import matches
 from wise_kg.store.embedded import BuildInfo
 
 #: Every answer of a build is immutable, but a new build may replace it: ask each time.
 CACHE_CONTROL = "public, no-cache"
+
+
+def etag(build_id: str, *parts: object) -> str:
+    """A strong ETag for an answer of one build to one request."""
+    digest = hashlib.sha256(build_id.encode())
+    for part in parts:
+        digest.update(b"\x00" + (part if isinstance(part, bytes) else repr(part).encode()))
+    return '"' + digest.hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, tag: str) -> bool:
+    """Whether an If-None-Match header names ``tag`` (or is ``*``)."""
+    if not if_none_match:
+        return False
+    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
+    return "*" in candidates or tag in candidates
 
 
 def last_modified(build: BuildInfo) -> str:

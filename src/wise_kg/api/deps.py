@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from wise_kg.api.cache import ResultCache
 from wise_kg.api.live import Snapshot
 from wise_kg.config import Settings
 from wise_kg.sparql.queries import SavedQuery
@@ -47,11 +46,6 @@ def saved_queries(request: HTTPConnection) -> dict[str, SavedQuery]:
     return request.app.state.queries
 
 
-def answer_cache(request: HTTPConnection) -> ResultCache:
-    """Dependency: the cache of query answers."""
-    return request.app.state.cache
-
-
 def dump_folder(request: HTTPConnection) -> Path:
     """Dependency: where this process writes the dumps of the builds it serves."""
     return request.app.state.dump_folder
@@ -60,5 +54,4 @@ def dump_folder(request: HTTPConnection) -> Path:
 Build = Annotated[Snapshot, Depends(snapshot)]
 Config = Annotated[Settings, Depends(settings)]
 Queries = Annotated[dict[str, SavedQuery], Depends(saved_queries)]
-Answers = Annotated[ResultCache, Depends(answer_cache)]
 DumpFolder = Annotated[Path, Depends(dump_folder)]

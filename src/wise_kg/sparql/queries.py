@@ -23,9 +23,11 @@ from pathlib import Path
 import yaml
 
 from wise_kg.errors import BadParameter, QuerySyntaxError, UnknownQuery
+from wise_kg.sparql.admission import tokens
 from wise_kg.sparql.evaluate import term
 
-PARAM = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9_]*?)_(iri|integer|decimal|string|[a-z]{2})\b")
+#: A grlc parameter variable (after its ``?`` or ``$``): ``_name_kind`` or ``__name_kind``.
+PARAM = re.compile(r"(__?)([A-Za-z][A-Za-z0-9_]*?)_(iri|integer|decimal|string|[a-z]{2})")
 NAME = re.compile(r"^[a-z0-9_]+$")
 IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 
@@ -67,7 +69,9 @@ class SavedQuery:
         for item in header.get("defaults") or []:
             defaults.update({str(k): str(v) for k, v in dict(item).items()})
         seen: dict[str, Param] = {}
-        for underscores, pname, kind in PARAM.findall(text):
+        variables = (t.text[1:] for t in tokens(text) if t.kind == "var")
+        for match in filter(None, map(PARAM.fullmatch, variables)):
+            underscores, pname, kind = match.groups()
             variable = f"{underscores}{pname}_{kind}"
             seen.setdefault(
                 pname, Param(pname, variable, kind, underscores == "_", defaults.get(pname))

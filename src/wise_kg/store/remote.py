@@ -37,6 +37,7 @@ from wise_kg.errors import (
 )
 from wise_kg.graphs import MANIFEST_GRAPH
 from wise_kg.sparql.admission import inspect
+from wise_kg.sparql.bind import bind
 from wise_kg.sparql.evaluate import syntax_message
 from wise_kg.store.embedded import BuildInfo, new_build_id
 
@@ -472,58 +473,12 @@ def _by_graph(quads: Iterable[ox.Quad]) -> dict[str, list[ox.Triple]]:
     return by_graph
 
 
-def bind(query: str, values: dict[ox.Variable, Any]) -> str:
-    """``query`` with variables bound by a ``VALUES`` block opening its WHERE clause.
-
-    The protocol has no parameters, so saved-query parameters travel in the text;
-    terms are written by the engine's own term types, so they cannot change the query.
-    """
-    variables = " ".join(str(v) for v in values)
-    row = " ".join(str(t) for t in values.values())
-    block = f"\n  VALUES ({variables}) {{ ({row}) }}\n"
-    at = where_brace(query)
-    if at is None:
-        return f"{query}\nVALUES ({variables}) {{ ({row}) }}"
-    return query[: at + 1] + block + query[at + 1 :]
-
-
-def where_brace(query: str) -> int | None:
-    """The offset of the ``{`` opening the WHERE clause (outside IRIs, strings, comments)."""
-    i, n, seen_where = 0, len(query), False
-    while i < n:
-        c = query[i]
-        if c == "#":
-            i = query.find("\n", i)
-            i = n if i < 0 else i
-        elif c == "<" and (end := query.find(">", i)) > 0 and " " not in query[i:end]:
-            i = end
-        elif c in "\"'":
-            quote = query[i : i + 3] if query[i : i + 3] in ('"""', "'''") else c
-            i = query.find(quote, i + len(quote))
-            while i > 0 and query[i - 1] == "\\":
-                i = query.find(quote, i + 1)
-            i = n if i < 0 else i + len(quote) - 1
-        elif query[i : i + 5].upper() == "WHERE" and _starts_word(query, i):
-            seen_where = True
-            i += 4
-        elif c == "{" and seen_where:
-            return i
-        i += 1
-    return None
-
-
 def _form(fields: list[tuple[str, str]], accept: str = RESULTS_ACCEPT) -> dict[str, Any]:
     """A form-encoded POST body (repeated keys kept, as the protocol's dataset needs)."""
     return {
         "content": urlencode(fields).encode(),
         "headers": {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
     }
-
-
-def _starts_word(text: str, i: int) -> bool:
-    """Whether a keyword starts at ``i`` (not inside a variable, prefixed name or word)."""
-    before = text[i - 1 : i]
-    return not (before.isalnum() or before in ("?", "$", ":", "_"))
 
 
 def _dataset(default: Iterable[Any], named: Iterable[Any]) -> list[tuple[str, str]]:

@@ -6,8 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from wise_kg.api.cache import etag
-from wise_kg.api.conditional import is_fresh, validators
+from wise_kg.api.conditional import etag, is_fresh, validators
 from wise_kg.api.deps import Build, Config, DumpFolder
 from wise_kg.api.middleware.compression import accepts_gzip
 from wise_kg.api.routes.resources import LD_FORMATS, PREFIXES, _cached, rdf_format, serialize

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from wise_kg.api.answers import client_gone, deadline_of, endpoint_url
-from wise_kg.api.cache import etag
+from wise_kg.api.conditional import etag
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.html.pages import Linker, Value, linkable
 from wise_kg.api.routes.resources import _linker, language

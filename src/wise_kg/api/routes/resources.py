@@ -18,8 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from wise_kg import namespaces as ns
-from wise_kg.api.cache import etag
-from wise_kg.api.conditional import is_fresh, validators
+from wise_kg.api.conditional import etag, is_fresh, validators
 from wise_kg.api.deps import Build, Config, snapshot_of
 from wise_kg.api.html.pages import Linker, build_view, render
 from wise_kg.api.html.site import request_language

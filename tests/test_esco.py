@@ -11,6 +11,7 @@ import pytest
 
 from wise_kg.config import Settings
 from wise_kg.errors import EscoFileError
+from wise_kg.esco import diff as esco_diff
 from wise_kg.esco import load as esco
 from wise_kg.graphs import ESCO_GRAPH
 from wise_kg.store.build import build, validate_project
@@ -311,8 +312,8 @@ def test_esco_diff_reports_changes_of_linked_concepts(settings: Settings, tmp_pa
     new_quads, summary = esco.read_download(newer)
     assert summary.version == "1.3.0"
     s18 = SKILL + "548c3fbe-9eb1-4035-bc54-027fd5bc5315"
-    changes = esco.diff(
-        esco.describe_concepts(old_quads, {s18}), esco.describe_concepts(new_quads, {s18})
+    changes = esco_diff.diff(
+        esco_diff.describe_concepts(old_quads, {s18}), esco_diff.describe_concepts(new_quads, {s18})
     )
     assert changes == [f"{s18}: label ['working with others'] -> ['working alongside others']"]
 

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from wise_kg import __version__, errors
 from wise_kg.config import Settings
 from wise_kg.errors import ValidationFailed, WiseKgError
+from wise_kg.esco import diff as esco_diff
 from wise_kg.esco import export as exports
 from wise_kg.esco import load as esco
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
@@ -158,18 +159,11 @@ def cmd_esco_diff(args: argparse.Namespace) -> int:
     """For the ESCO concepts the graph links to, what changed between two downloads."""
     settings = _settings(args)
     files = load_sources(settings)
-    iris = {
-        t.object.value
-        for f in files
-        for t in f.triples
-        if isinstance(t.object, ox.NamedNode)
-        and t.object.value.startswith(esco.ESCO_DATA)
-        and "/concept-scheme/" not in t.object.value
-    }
+    iris = esco_diff.linked_concepts(files)
     old_quads, old = esco.read_download(Path(args.old))
     new_quads, new = esco.read_download(Path(args.new))
-    changes = esco.diff(
-        esco.describe_concepts(old_quads, iris), esco.describe_concepts(new_quads, iris)
+    changes = esco_diff.diff(
+        esco_diff.describe_concepts(old_quads, iris), esco_diff.describe_concepts(new_quads, iris)
     )
     print(
         f"ESCO {old.version} -> {new.version}: {len(iris)} linked concepts, {len(changes)} changes"

@@ -18,6 +18,7 @@ from wise_kg import __version__
 from wise_kg.api import live
 from wise_kg.api.cache import ResultCache
 from wise_kg.api.deps import snapshot_of
+from wise_kg.api.documents import LD_FORMATS
 from wise_kg.api.html import pages, yasgui
 from wise_kg.api.middleware.compression import Compression
 from wise_kg.api.middleware.guards import RequestGuard
@@ -36,9 +37,10 @@ from wise_kg.api.routes.hierarchy import router as hierarchy_router
 from wise_kg.api.routes.ontology import router as ontology_router
 from wise_kg.api.routes.ops import router as ops_router
 from wise_kg.api.routes.queries import router as query_router
-from wise_kg.api.routes.resources import LD_FORMATS, not_found
+from wise_kg.api.routes.resources import not_found
 from wise_kg.api.routes.resources import router as ld_router
 from wise_kg.api.routes.shapes import router as shapes_router
+from wise_kg.api.routes.site import router as site_router
 from wise_kg.api.routes.site_files import router as site_files_router
 from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, ServerBusy, StoreUnavailable, WiseKgError
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(query_router)
     app.include_router(collections_router)  # /id/ and /id/{kind}/, before /id/{path}
     app.include_router(ld_router)
+    app.include_router(site_router)
     app.include_router(ontology_router)
     app.include_router(data_router)
     app.include_router(catalog_router)

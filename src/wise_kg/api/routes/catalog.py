@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from wise_kg.api.deps import Build, Config, DumpFolder
+from wise_kg.api.documents import LD_FORMATS, PREFIXES, cached, rdf_format, serialize
 from wise_kg.api.live import Snapshot
-from wise_kg.api.routes.resources import LD_FORMATS, PREFIXES, _cached, rdf_format, serialize
 from wise_kg.config import Settings
 from wise_kg.formats import by_name
 from wise_kg.publish import dcat
@@ -45,7 +45,7 @@ async def dcat_catalog(
     """The dataset, its dumps (media type, size, SHA-256), licence, coverage and endpoint."""
     fmt = rdf_format(request)
     triples = await run_in_threadpool(catalog, snap, settings, folder)
-    return _cached(
+    return cached(
         request,
         ("catalog", fmt.name),
         lambda: serialize(request, triples, settings.base_iri + "dataset", fmt, framed=False),

@@ -21,22 +21,20 @@ from fastapi.responses import HTMLResponse
 
 from wise_kg import namespaces as ns
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.live import Snapshot
-from wise_kg.api.routes.documents import (
+from wise_kg.api.documents import (
+    BY_FORMAT_AND_LANGUAGE,
     FORMAT_CHOICES,
     FormatParam,
+    cached,
     choose,
     format_key,
-    triple,
-)
-from wise_kg.api.routes.kinds import Kind, Member, kinds
-from wise_kg.api.routes.resources import (
-    BY_FORMAT_AND_LANGUAGE,
-    _cached,
     language,
     render_page,
     serialize,
+    triple,
 )
+from wise_kg.api.live import Snapshot
+from wise_kg.api.routes.kinds import Kind, Member, kinds
 from wise_kg.config import Settings
 from wise_kg.errors import NotFound
 from wise_kg.namespaces import GRAPH_BASE, HYDRA, RDF_TYPE
@@ -91,7 +89,7 @@ def kind_list(
         )
         return HTMLResponse(page)
 
-    return _cached(
+    return cached(
         request, ("kinds", format_key(fmt), language(request)), make, BY_FORMAT_AND_LANGUAGE
     )
 
@@ -129,7 +127,7 @@ def kind_members(
         return response
 
     key = ("kind", kind, page, format_key(fmt), language(request))
-    return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
+    return cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
 
 
 class Pager:

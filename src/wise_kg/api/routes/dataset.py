@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from wise_kg.api.conditional import etag, is_fresh, validators
 from wise_kg.api.deps import Build, Config, DumpFolder
+from wise_kg.api.documents import LD_FORMATS, PREFIXES, cached, rdf_format, serialize
 from wise_kg.api.middleware.compression import accepts_gzip
-from wise_kg.api.routes.resources import LD_FORMATS, PREFIXES, _cached, rdf_format, serialize
 from wise_kg.errors import NotFound
 from wise_kg.formats import by_name
+from wise_kg.publish import jsonld
 from wise_kg.publish.dumps import dump_file, gzipped
 from wise_kg.publish.void import DUMPS, describe_dataset
 
@@ -53,7 +54,7 @@ def void(request: Request, snap: Build, settings: Config) -> Response:
     """Size, vocabularies, SPARQL endpoint, dumps and the linksets to ESCO (RDF by negotiation)."""
     fmt = rdf_format(request)
     site = settings.public_base() + "/"
-    return _cached(
+    return cached(
         request,
         ("void", fmt.name),
         lambda: serialize(
@@ -63,3 +64,20 @@ def void(request: Request, snap: Build, settings: Config) -> Response:
             fmt,
         ),
     )
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context of the graph")
+def jsonld_context() -> Response:
+    """The current, versioned ``@context`` (also at ``/context/{version}.jsonld``)."""
+    return JSONResponse(jsonld.context(), media_type="application/ld+json")
+
+
+@router.get("/context/{version}.jsonld", summary="One version of the JSON-LD context")
+def jsonld_context_version(version: str) -> Response:
+    """A published version of the context; only the current one is served."""
+    if version != jsonld.CONTEXT_VERSION:
+        raise NotFound(
+            f"Context version {version} is not published here; "
+            f"the current one is {jsonld.CONTEXT_VERSION}."
+        )
+    return jsonld_context()

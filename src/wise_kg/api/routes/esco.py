@@ -22,16 +22,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from wise_kg.api.deps import Build, Config
+from wise_kg.api.documents import BY_FORMAT_AND_LANGUAGE, cached, language, page_linker, render_page
 from wise_kg.api.html.pages import linkable
 from wise_kg.api.live import Snapshot
 from wise_kg.api.routes.query_pages import esco_page
-from wise_kg.api.routes.resources import (
-    BY_FORMAT_AND_LANGUAGE,
-    _cached,
-    _linker,
-    language,
-    render_page,
-)
 from wise_kg.errors import BadEscoUri, NotFound
 from wise_kg.namespaces import ESCO_DATA, WISE, prefixes
 
@@ -204,7 +198,7 @@ def esco(
     """The WISE resources linked to ``uri`` or below it, and whose judgement each link is."""
     wants = _wants(request, format)
     if not uri:
-        return _cached(
+        return cached(
             request,
             ("esco-index", wants, language(request)),
             lambda: _index(request, snap, wants),
@@ -226,7 +220,7 @@ def esco(
             return JSONResponse({"@context": CONTEXT, **document}, media_type="application/ld+json")
         return JSONResponse(document)
 
-    return _cached(request, ("esco", uri, wants, language(request)), make, BY_FORMAT_AND_LANGUAGE)
+    return cached(request, ("esco", uri, wants, language(request)), make, BY_FORMAT_AND_LANGUAGE)
 
 
 def _document(
@@ -275,7 +269,7 @@ def _page(
     links: list[dict[str, Any]],
     needs: list[tuple[str, str]],
 ) -> str:
-    linker, lang = _linker(request), language(request)
+    linker, lang = page_linker(request), language(request)
 
     def named(iri: str | None) -> dict[str, Any] | None:
         if iri is None:

@@ -14,13 +14,17 @@ from fastapi.responses import HTMLResponse
 
 from wise_kg import namespaces as ns
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key, triple
-from wise_kg.api.routes.resources import (
+from wise_kg.api.documents import (
     BY_FORMAT_AND_LANGUAGE,
-    _cached,
+    FORMAT_CHOICES,
+    FormatParam,
+    cached,
+    choose,
+    format_key,
     language,
     render_page,
     serialize,
+    triple,
 )
 from wise_kg.errors import NotFound
 from wise_kg.namespaces import DCTERMS, GRAPH_BASE, RDF_TYPE, VOID
@@ -90,4 +94,4 @@ def graph(
         return HTMLResponse(page)
 
     key = ("graph", name, format_key(fmt), language(request))
-    return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
+    return cached(request, key, make, BY_FORMAT_AND_LANGUAGE)

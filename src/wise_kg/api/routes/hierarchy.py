@@ -18,16 +18,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.html.pages import natural
-from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key
-from wise_kg.api.routes.query_pages import label_of
-from wise_kg.api.routes.resources import (
+from wise_kg.api.documents import (
     BY_FORMAT_AND_LANGUAGE,
-    _cached,
+    FORMAT_CHOICES,
+    FormatParam,
+    cached,
+    choose,
+    format_key,
     language,
     render_page,
     serialize,
 )
+from wise_kg.api.html.pages import natural
+from wise_kg.api.routes.query_pages import label_of
 from wise_kg.errors import NotFound
 from wise_kg.namespaces import SKOS
 from wise_kg.publish.search import LabelIndex
@@ -166,4 +169,4 @@ def hierarchy(
         return HTMLResponse(page)
 
     key = ("hierarchy", scheme, format_key(fmt), language(request))
-    return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
+    return cached(request, key, make, BY_FORMAT_AND_LANGUAGE)

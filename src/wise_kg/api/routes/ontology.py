@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api.deps import Build
+from wise_kg.api.documents import cached, choose_document_format, serialize
 from wise_kg.api.html.pages import with_site_header
 from wise_kg.api.live import Snapshot
-from wise_kg.api.routes.resources import _cached, choose_document_format, serialize
 from wise_kg.namespaces import GRAPH_BASE, ONTOLOGY_IRI
 from wise_kg.publish import ontodoc
 
@@ -47,12 +47,12 @@ def _ontology(request: Request, snap: Snapshot, extension: str | None) -> Respon
     fmt = choose_document_format(request, extension)
     triples = ontology_triples(snap.store)
     if fmt is not None:
-        return _cached(
+        return cached(
             request,
             ("ontology", fmt.name),
             lambda: serialize(request, triples, ONTOLOGY_IRI, fmt, framed=False),
         )
-    return _cached(
+    return cached(
         request,
         ("ontology", "html"),
         lambda: HTMLResponse(with_site_header(ontodoc.html(triples), nav="/ontology")),

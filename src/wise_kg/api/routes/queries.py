@@ -15,19 +15,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from wise_kg.api.answers import respond, single
 from wise_kg.api.deps import Config, Queries
+from wise_kg.api.documents import BY_FORMAT_AND_LANGUAGE, cached, conditional, language, render_page
 from wise_kg.api.routes.query_pages import (
     DOWNLOADS,
     SHOWN_ROWS,
     Table,
     browser_asks_html,
     run_for_table,
-)
-from wise_kg.api.routes.resources import (
-    BY_FORMAT_AND_LANGUAGE,
-    _cached,
-    conditional,
-    language,
-    render_page,
 )
 from wise_kg.errors import WiseKgError
 from wise_kg.sparql.admission import inspect
@@ -40,7 +34,7 @@ router = APIRouter(tags=["queries"])
 def list_queries(request: Request, saved: Queries, settings: Config) -> Response:
     """Every saved query: name, summary, description, tags, parameters, URL."""
     if browser_asks_html(request.headers.get("accept"), ["application/json"]):
-        return _cached(
+        return cached(
             request,
             ("queries", "html", language(request)),
             lambda: HTMLResponse(

@@ -18,8 +18,8 @@ from fastapi import Request
 from wise_kg.api.answers import client_gone, deadline_of, endpoint_url
 from wise_kg.api.conditional import etag
 from wise_kg.api.deps import snapshot_of
+from wise_kg.api.documents import language, page_linker
 from wise_kg.api.html.pages import Linker, Value, linkable
-from wise_kg.api.routes.resources import _linker, language
 from wise_kg.namespaces import ESCO_DATA
 from wise_kg.publish.search import LabelIndex
 from wise_kg.sparql.admission import QueryInfo, dataset_for
@@ -79,7 +79,7 @@ async def run_for_table(
             body += b"".join([chunk async for chunk in answer.rest])
         else:
             state.cache.put(tag, body)
-    linker = _EscoAwareLinker(_linker(request), snap.search, language(request))
+    linker = _EscoAwareLinker(page_linker(request), snap.search, language(request))
     if info.returns_graph:
         return _graph_table(body, linker)
     return _result_table(json.loads(body), linker)

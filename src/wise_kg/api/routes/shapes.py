@@ -17,17 +17,20 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from wise_kg.api.deps import Build, Config
-from wise_kg.api.html.pages import Linker, Row, labels_of, natural
-from wise_kg.api.routes.documents import FORMAT_CHOICES, FormatParam, choose, format_key
-from wise_kg.api.routes.resources import (
+from wise_kg.api.documents import (
     BY_FORMAT_AND_LANGUAGE,
+    FORMAT_CHOICES,
     PREFIXES,
-    _cached,
-    _linker,
+    FormatParam,
+    cached,
+    choose,
+    format_key,
     language,
+    page_linker,
     render_page,
     serialize,
 )
+from wise_kg.api.html.pages import Linker, Row, labels_of, natural
 from wise_kg.namespaces import GRAPH_BASE, SH, SHAPES_DOCUMENT, WSH, prefixes
 
 router = APIRouter(tags=["linked data"])
@@ -111,7 +114,7 @@ def shapes(request: Request, snap: Build, settings: Config, format: FormatParam 
     def make() -> Response:
         if fmt is not None:
             return serialize(request, triples, SHAPES_DOCUMENT, fmt, framed=False)
-        views = shape_views(triples, _linker(request))
+        views = shape_views(triples, page_linker(request))
         page = render_page(
             request,
             "shapes.html",
@@ -123,4 +126,4 @@ def shapes(request: Request, snap: Build, settings: Config, format: FormatParam 
         return HTMLResponse(page)
 
     key = ("shapes", format_key(fmt), language(request))
-    return _cached(request, key, make, BY_FORMAT_AND_LANGUAGE)
+    return cached(request, key, make, BY_FORMAT_AND_LANGUAGE)

@@ -28,7 +28,6 @@ from wise_kg.api.middleware.queries import QueryFastPath
 from wise_kg.api.middleware.replay import ReplayMiddleware
 from wise_kg.api.middleware.security import SecurityHeaders
 from wise_kg.api.routes import docs, sparql
-from wise_kg.api.routes.catalog import router as catalog_router
 from wise_kg.api.routes.collections import router as collections_router
 from wise_kg.api.routes.dataset import router as data_router
 from wise_kg.api.routes.esco import router as esco_router
@@ -39,7 +38,6 @@ from wise_kg.api.routes.ops import router as ops_router
 from wise_kg.api.routes.queries import router as query_router
 from wise_kg.api.routes.resources import not_found
 from wise_kg.api.routes.resources import router as ld_router
-from wise_kg.api.routes.shapes import router as shapes_router
 from wise_kg.api.routes.site import router as site_router
 from wise_kg.api.routes.site_files import router as site_files_router
 from wise_kg.config import Settings
@@ -114,11 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(site_router)
     app.include_router(ontology_router)
     app.include_router(data_router)
-    app.include_router(catalog_router)
     app.include_router(site_files_router)
     app.include_router(hierarchy_router)
     app.include_router(graphs_router)
-    app.include_router(shapes_router)
     app.include_router(esco_router)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -20,8 +20,8 @@ from fastapi import Query, Request, Response
 from wise_kg import namespaces as ns
 from wise_kg.api.conditional import etag, is_fresh, validators
 from wise_kg.api.deps import snapshot_of
+from wise_kg.api.html.language import request_language
 from wise_kg.api.html.pages import Linker, render
-from wise_kg.api.html.site import request_language
 from wise_kg.errors import NotFound
 from wise_kg.formats import GRAPH_FORMATS, Format, by_name, negotiate, wants_html
 from wise_kg.namespaces import prefixes

@@ -21,9 +21,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from wise_kg.api.html import site
 from wise_kg.config import Settings
 from wise_kg.errors import WiseKgError
+from wise_kg.publish import index
 from wise_kg.publish.search import LabelIndex
 from wise_kg.sparql.pool import QueryPool, WorkerSettings
 from wise_kg.store.backends import Backend
@@ -43,6 +43,7 @@ class Snapshot:
     names: dict[str, dict[str, str]]
     search: LabelIndex
     schemes: list[Any]
+    kinds: dict[str, index.Kind]
     pool: QueryPool
 
 
@@ -50,20 +51,21 @@ def _read(settings: Settings, backend: Backend, verify: bool) -> tuple[Any, ...]
     """The blocking part of opening a build: the store and what is derived from it."""
     store, info = backend.open(verify=verify)
     graphs = frozenset(g.value for g in store.named_graphs())
-    names = site.property_names(store)
+    names = index.property_names(store)
     return (
         store,
         info,
         graphs,
         names,
         LabelIndex.from_store(store),
-        site.schemes(store, settings.base_iri),
+        index.schemes(store, settings.base_iri),
+        index.read_kinds(store, settings.base_iri),
     )
 
 
 async def open_snapshot(settings: Settings, backend: Backend, *, verify: bool) -> Snapshot:
     """Open the build in service and start its query workers."""
-    store, info, graphs, names, index, schemes = await asyncio.to_thread(
+    store, info, graphs, names, labels, schemes, kinds = await asyncio.to_thread(
         _read, settings, backend, verify
     )
     pool = QueryPool(
@@ -76,7 +78,7 @@ async def open_snapshot(settings: Settings, backend: Backend, *, verify: bool) -
     await pool.start()
     if pool.confinement is not None:
         LOG.warning("query workers are not kept off the network: %s", pool.confinement)
-    return Snapshot(store, info, graphs, names, index, schemes, pool)
+    return Snapshot(store, info, graphs, names, labels, schemes, kinds, pool)
 
 
 def install(app: FastAPI, snapshot: Snapshot) -> None:

@@ -34,10 +34,10 @@ from wise_kg.api.documents import (
     triple,
 )
 from wise_kg.api.live import Snapshot
-from wise_kg.api.routes.kinds import Kind, Member, kinds
 from wise_kg.config import Settings
 from wise_kg.errors import NotFound
 from wise_kg.namespaces import GRAPH_BASE, HYDRA, RDF_TYPE
+from wise_kg.publish.index import Kind, Member
 
 router = APIRouter(tags=["linked data"])
 
@@ -62,7 +62,7 @@ def kind_list(
 ) -> Response:
     """Every ``/id/{kind}/`` with how many resources it holds."""
     fmt = choose(request, format)
-    found = kinds(snap, settings.base_iri)
+    found = snap.kinds
     iri = settings.base_iri + "id/"
 
     def make() -> Response:
@@ -104,7 +104,7 @@ def kind_members(
     format: FormatParam = None,
 ) -> Response:
     """The members of ``kind`` (label, notation), :data:`PAGE_SIZE` to a page."""
-    found = kinds(snap, settings.base_iri).get(kind)
+    found = snap.kinds.get(kind)
     if found is None:
         raise NotFound(f"No resource IRI starts with {settings.base_iri}id/{kind}/; see /id/.")
     last = max(1, math.ceil(len(found.members) / PAGE_SIZE))

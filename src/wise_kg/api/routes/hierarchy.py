@@ -29,10 +29,10 @@ from wise_kg.api.documents import (
     render_page,
     serialize,
 )
-from wise_kg.api.html.pages import natural
 from wise_kg.api.routes.query_pages import label_of
 from wise_kg.errors import NotFound
 from wise_kg.namespaces import SKOS
+from wise_kg.publish.index import natural
 from wise_kg.publish.search import LabelIndex
 
 router = APIRouter(tags=["linked data"])

@@ -26,7 +26,6 @@ from wise_kg.api.documents import (
 )
 from wise_kg.api.html.pages import build_view
 from wise_kg.api.live import Snapshot
-from wise_kg.api.routes.kinds import kinds
 from wise_kg.api.routes.site import hit_views
 from wise_kg.errors import NotFound
 from wise_kg.formats import Format, wants_html
@@ -56,7 +55,7 @@ def resource(request: Request, snap: Build, settings: Config, path: str) -> Resp
     iri = settings.base_iri + "id/" + stem
     triples = describe(snap.store, iri) if _valid_iri(iri) else []
     if not triples:
-        if "/" not in stem and stem in kinds(snap, settings.base_iri):  # a kind: its list
+        if "/" not in stem and stem in snap.kinds:  # a kind: its list
             return RedirectResponse(f"{stem}/", status_code=308)
         return not_found(request, snap, iri)
 

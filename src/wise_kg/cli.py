@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
 import pyoxigraph as ox
 
 from wise_kg import __version__, errors
-from wise_kg.config import Settings
+from wise_kg.config import Settings, flag
 from wise_kg.errors import ValidationFailed, WiseKgError
 from wise_kg.esco import diff as esco_diff
 from wise_kg.esco import export as exports
@@ -33,18 +34,52 @@ from wise_kg.validation.validate import Report
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {
-        key: value
-        for key, value in {
-            "project_dir": args.project,
-            "store_path": args.store,
-            "host": getattr(args, "host", None),
-            "port": getattr(args, "port", None),
-            "public_url": getattr(args, "public_url", None),
-        }.items()
-        if value is not None
-    }
-    return Settings(**overrides)
+    """The settings: the environment's, overridden by the flags given."""
+    given = {name: getattr(args, name) for name in Settings.model_fields if hasattr(args, name)}
+    store = given.get("store")
+    if store and not store.startswith("sparql+"):  # --store PATH: where the embedded store is
+        given.setdefault("store_path", Path(given.pop("store")))
+    return Settings(**given)
+
+
+def _setting_type(annotation: Any) -> dict[str, Any]:
+    """How argparse reads a setting of this type (None and secrets: as their text)."""
+    if get_origin(annotation) is Literal:
+        return {"choices": get_args(annotation)}
+    kind = next((a for a in get_args(annotation) if a is not type(None)), annotation)
+    if kind is bool:
+        return {"action": argparse.BooleanOptionalAction}
+    return {"type": kind if kind in (int, float, Path) else str}
+
+
+def _shown(default: object) -> str:
+    """A default as the help shows it (paths as text; argparse's ``%`` escaped)."""
+    return (str(default) if isinstance(default, Path) else repr(default)).replace("%", "%%")
+
+
+#: Settings whose flag checks more than the type (a message in argparse's words).
+CHECKED = {"public_url": lambda text: _public_url(text)}  # defined below, with the others
+
+
+def _settings_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of :class:`Settings`, generated from it (absent: not overridden)."""
+    group = parser.add_argument_group(
+        "settings", "every setting; each is also the environment variable WISE_KG_<NAME>"
+    )
+    for name, field in Settings.model_fields.items():
+        options = _setting_type(field.annotation)
+        if name in CHECKED:
+            options["type"] = CHECKED[name]
+        described = (field.description or name.replace("_", " ")).rstrip(".")
+        if name == "store":
+            described += "; or a folder: the embedded store's path (as --store-path)"
+        group.add_argument(
+            flag(name),
+            dest=name,
+            default=argparse.SUPPRESS,
+            help=f"{described} (WISE_KG_{name.upper()}; default {_shown(field.default)})",
+            **options,
+        )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -251,10 +286,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="wise-kg", description=__doc__.splitlines()[0])
     top.add_argument("--version", action="version", version=f"wise-kg {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--project", type=Path, help="folder with ontology/ data/ shapes/ (default .)"
-    )
-    common.add_argument("--store", type=Path, help="store path (default .wise-kg/store)")
+    _settings_flags(common)
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", parents=[common], help="validate the sources with SHACL")
@@ -265,8 +297,6 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", parents=[common], help="build if needed, then serve the API")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
     p.add_argument(
         "--workers", type=_positive, default=1, help="server processes sharing the store (1)"
     )
@@ -299,12 +329,6 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", parents=[common], help="check everything, write dist/VERSION/")
     p.add_argument("version", help="the release's version, X.Y.Z")
     p.add_argument("--dist", type=Path, help="folder of releases (default PROJECT/dist)")
-    p.add_argument(
-        "--public-url",
-        type=_public_url,
-        help="the server's public address, where the w3id.org rules written to "
-        "DIST/w3id/ redirect (default: WISE_KG_PUBLIC_URL, else http://HOST:PORT)",
-    )
     p.add_argument("--format", choices=["text", "junit"], default="text", help="failure report")
     p.set_defaults(func=cmd_release)
 

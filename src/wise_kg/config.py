@@ -168,6 +168,20 @@ class Settings(BaseSettings):
         return path if path.is_absolute() else self.project_dir / path
 
 
+#: Settings whose flag is not ``--`` and the field's name with dashes (names kept from
+#: earlier releases).
+FLAGS = {"project_dir": "--project"}
+
+
+def flag(name: str) -> str:
+    """The command-line flag of the setting ``name``.
+
+    >>> flag("query_timeout"), flag("project_dir")
+    ('--query-timeout', '--project')
+    """
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
 def _url_host(host: str) -> str:
     """A host as it stands in a URL (an IPv6 address in brackets)."""
     return f"[{host}]" if ":" in host and not host.startswith("[") else host

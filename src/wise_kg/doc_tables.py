@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from wise_kg.config import Settings
+from wise_kg.config import Settings, flag
 from wise_kg.sparql.queries import load
 
 END = "<!-- end generated -->"
@@ -50,14 +50,15 @@ def competency_table(queries_dir: Path) -> str:
 def settings_table() -> str:
     """Every field of :class:`~wise_kg.config.Settings` as a Markdown table.
 
-    Columns: the environment variable (``WISE_KG_`` + the field's name in capitals), its type,
+    Columns: the environment variable (``WISE_KG_`` + the field's name in capitals), the
+    command-line flag, its type,
     its default and its description.
     """
     prefix = str(Settings.model_config.get("env_prefix", ""))
-    rows = ["| variable | type | default | what |", "|---|---|---|---|"]
+    rows = ["| variable | flag | type | default | what |", "|---|---|---|---|---|"]
     for name, field in Settings.model_fields.items():
         rows.append(
-            f"| `{prefix}{name.upper()}` | {_type_name(field.annotation)} "
+            f"| `{prefix}{name.upper()}` | `{flag(name)}` | {_type_name(field.annotation)} "
             f"| {_default(name, field.default)} | {_cell(field.description or '') or '—'} |"
         )
     return "\n".join(rows) + "\n"

@@ -1,11 +1,13 @@
 """wise-kg: the WISE capacity-building knowledge graph.
 
-The library API lives in small modules: :mod:`wise_kg.config` (settings),
-:mod:`wise_kg.sources.reader` (reading the Turtle sources), :mod:`wise_kg.validation.validate`
-(SHACL), :mod:`wise_kg.store.embedded` (the embedded store), :mod:`wise_kg.store.build`
-(sources → validated store), :mod:`wise_kg.sparql` (safe query execution) and
-:mod:`wise_kg.api` (the FastAPI app). The CLI in :mod:`wise_kg.cli` is a thin
-face over them.
+The package is the pipeline, one subpackage per stage, each importing only the stages
+before it (``lint-imports`` checks it):
+
+``sources`` → ``validation`` → ``store`` → ``sparql`` (beside validation: admission,
+evaluation, the query workers) → ``publish`` → ``api`` (the FastAPI app); ``esco`` and
+``release`` build on the store and publishing. Below them all: ``config`` (settings),
+``errors``, ``formats``, ``namespaces`` and ``graphs``; above them all, :mod:`wise_kg.cli`,
+a thin face over the library.
 """
 
 __version__ = "0.1.0"

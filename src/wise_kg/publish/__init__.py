@@ -1,1 +1,4 @@
-"""publish"""
+"""Stage 5, publishing: what is made from a build for people and programs.
+
+Resource descriptions, JSON-LD, VoID, DCAT, dumps, the ontology's documentation, search.
+"""

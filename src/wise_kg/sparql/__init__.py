@@ -1,1 +1,1 @@
-"""SPARQL: admission (what a query may do), evaluation within caps, and the query workers."""
+"""Stage 4, SPARQL: admission (what a query may do), evaluation within caps, the query workers."""

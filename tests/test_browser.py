@@ -432,6 +432,7 @@ def test_swagger_ui_lists_the_operations(server, client: httpx.Client, visit: Vi
     page = visit.page
     _policy(page.goto(server.url + "/docs"))
     page.locator(".opblock").first.wait_for()
+    _has_navigation(page)
     operations = _operations(client)
     assert page.locator(".opblock").count() == len(operations)
     shown = page.locator(".opblock-summary-path").evaluate_all(
@@ -458,6 +459,7 @@ def test_redoc_shows_the_operations(server, client: httpx.Client, visit: Visit) 
     _policy(page.goto(server.url + "/redoc"))
     heading = page.locator("h2", has_text="SPARQL query via GET")
     heading.first.wait_for()
+    _has_navigation(page)
     summaries = client.get("/openapi.json").json()["paths"]["/ontology"]["get"]["summary"]
     assert page.locator("h2", has_text=summaries).count() == 1
     page.wait_for_load_state("networkidle")

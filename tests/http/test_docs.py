@@ -1,5 +1,6 @@
-"""``/docs`` and ``/redoc`` from ``node_modules/`` (never a CDN, a plain page without it), and
-an OpenAPI description that names every media type and error status the routes answer."""
+"""``/docs`` and ``/redoc`` from ``node_modules/`` (never a CDN, a plain page without it), in
+the site's header and footer, and an OpenAPI description that names every media type and
+error status the routes answer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import json
 import re
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from ..conftest import PROJECT
 #: FastAPI's own pages load from these hosts.
 CDNS = ("cdn.jsdelivr.net", "fonts.googleapis.com", "unpkg.com", "cdn.redoc.ly")
 ASSET = re.compile(r'(?:src|href)="(/assets/[^"]+)"')
+LINK = re.compile(r'(?:src|href)="([^"]*)"')
 RESULTS = [
     "application/sparql-results+json",
     "application/sparql-results+xml",
@@ -96,7 +99,9 @@ def test_the_viewers_load_only_this_server(client: httpx.Client, path: str) -> N
     assert not [cdn for cdn in CDNS if cdn in page.text]
     assets = ASSET.findall(page.text)
     assert assets, page.text
-    assert not re.findall(r'(?:src|href)="(?!/|data:)', page.text)
+    here = urlsplit(str(page.url))  # every link, the site header's and footer's too
+    links = [urlsplit(urljoin(str(page.url), url)) for url in LINK.findall(page.text)]
+    assert not [link.geturl() for link in links if link[:2] != here[:2]]
     for url in assets:
         answer = client.get(url)
         assert answer.status_code == 200, url
@@ -132,4 +137,5 @@ def test_without_the_viewers_the_pages_say_so(monkeypatch: pytest.MonkeyPatch) -
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert f"{viewer.name} is not installed" in page.text
         assert viewer.package in page.text and 'href="/openapi.json"' in page.text
+        assert page.text.count('<nav aria-label="Site">') == 1  # a page of the site
         assert "<script" not in page.text

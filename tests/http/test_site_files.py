@@ -24,6 +24,8 @@ PAGES = [
     ("/queries", 200),
     ("/queries/cq_01_needs_by_area", 200),
     ("/id/need/no-such-need", 404),
+    ("/docs", 200),
+    ("/redoc", 200),
 ]
 
 

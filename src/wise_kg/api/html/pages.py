@@ -31,6 +31,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from wise_kg.api.html.diagram import Node, neighbourhood_svg
 from wise_kg.namespaces import DCTERMS, ESCO_DATA, RDF_TYPE, RDFS, SKOS, WISE
+from wise_kg.publish.index import natural
 
 #: The IRI schemes a page links to; an IRI of any other scheme is shown as text.
 WEB_SCHEMES = ("http", "https")
@@ -169,11 +170,6 @@ def linkable(iri: str) -> bool:
 def mount_scripts(app: FastAPI) -> None:
     """Serve the site's own scripts (:data:`SCRIPTS`) at :data:`SCRIPTS_PREFIX`."""
     app.mount(SCRIPTS_PREFIX, StaticFiles(directory=SCRIPTS), name="scripts")
-
-
-def natural(text: str) -> list[object]:
-    """A sort key that puts §2.8.2 before §2.8.10."""
-    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text)]
 
 
 def _short(iri: str) -> str:
@@ -345,14 +341,22 @@ def render(template: str, lang: str = "en", **context: object) -> str:
     return environment().get_template(template).render(lang=lang, **context)
 
 
+#: A whole HTML document: what its head and its body hold (their own attributes dropped).
+HTML_DOCUMENT = re.compile(
+    r"\s*<!doctype html>\s*<html[^>]*>\s*<head[^>]*>(.*?)</head>\s*<body[^>]*>(.*)</body>"
+    r"\s*</html>\s*",
+    re.DOTALL | re.IGNORECASE,
+)
+#: The icons a page made elsewhere names (the site's instead).
+ICON_LINK = re.compile(r'<link[^>]*rel="icon"[^>]*>\s*')
+
+
 def with_site_header(document: str, lang: str = "en", nav: str | None = None) -> str:
     """A page made elsewhere (pyLODE's ontology page) with the site's icon, header styles,
-    navigation and search suggestions, like every page rendered from ``base.html``."""
-    env = environment()
-    head = env.get_template("_head.html").render()
-    header = env.get_template("_header.html").render(lang=lang, nav=nav)
-    script = f'<script src="{SCRIPTS_PREFIX}/site.js" defer></script>'
-    document = re.sub(r'<link[^>]*rel="icon"[^>]*>\s*', "", document)  # ours instead
-    document = document.replace("</head>", head + "</head>", 1)
-    document = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + header, document, count=1)
-    return document.replace("</body>", script + "</body>", 1)
+    navigation and search suggestions, like every page rendered from ``base.html``: its
+    head and body inside ``made_elsewhere.html``."""
+    parts = HTML_DOCUMENT.fullmatch(document)
+    if parts is None:
+        raise ValueError("not an HTML document with a head and a body")
+    head, body = ICON_LINK.sub("", parts[1]).strip(), parts[2].strip()
+    return render("made_elsewhere.html", lang, nav=nav, head=head, body=body)

@@ -5,8 +5,10 @@ FastAPI's own pages load both viewers from a CDN, so with no internet they stay 
 Here they come from the npm packages ``swagger-ui-dist`` and ``redoc`` that ``make``
 installs into ``node_modules/`` (``package.json``; never committed), served under
 URLs that name the installed version, so browsers may keep them for a year. Without
-them each page says so and links the raw description. The pages have no inline script
-(see :mod:`wise_kg.api.middleware.security`): Swagger UI is started by the site's
+them each page says so and links the raw description. The pages are the site's, between
+its header and footer (templates ``swagger_ui.html``, ``redoc.html`` and
+``api_viewer_missing.html``), and have no inline script (see
+:mod:`wise_kg.api.middleware.security`): Swagger UI is started by the site's
 ``swagger.js``, ReDoc by its ``<redoc>`` element. Neither asks another host: Swagger
 UI's validator badge is switched off, and ReDoc's bundle is served without the URL of
 the Redocly logo it would fetch (:data:`REDOC_LOGO`).
@@ -28,7 +30,6 @@ import mimetypes
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from wise_kg.api.html.pages import SCRIPTS_PREFIX
+from wise_kg.api.documents import LD_FORMATS
+from wise_kg.api.html.pages import render
 from wise_kg.api.html.yasgui import installed
-from wise_kg.api.routes.resources import LD_FORMATS
 from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from wise_kg.publish.void import DUMPS
 
@@ -51,11 +52,13 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @dataclass(frozen=True)
 class Viewer:
-    """A documentation viewer: the npm package and files its page loads, its URL path, and
-    what is replaced in those files as they are served so that they ask no other host."""
+    """A documentation viewer: the npm package and files its page loads, its URL path, the
+    template of its page, and what is replaced in those files as they are served so that
+    they ask no other host."""
 
     name: str
     package: str
+    template: str  # of its page, which loads the files from {prefix}/{version}/
     folder: str  # of the built files, inside the package
     files: tuple[str, ...]
     prefix: str  # the files are served under {prefix}/{version}/
@@ -65,6 +68,7 @@ class Viewer:
 SWAGGER_UI = Viewer(
     name="Swagger UI",
     package="swagger-ui-dist",
+    template="swagger_ui.html",
     folder="",
     files=("swagger-ui.css", "swagger-ui-bundle.js"),
     prefix="/assets/swagger-ui",
@@ -75,6 +79,7 @@ REDOC_LOGO = (b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"data:,")
 REDOC = Viewer(
     name="ReDoc",
     package="redoc",
+    template="redoc.html",
     folder="bundles",
     files=("redoc.standalone.js",),
     prefix="/assets/redoc",
@@ -149,67 +154,22 @@ def _rewritten(
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI on this server's OpenAPI description."""
-    assets, spec = request.app.state.docs[SWAGGER_UI.name], request.app.openapi_url
-    if assets is None:
-        return HTMLResponse(_missing(SWAGGER_UI, spec))
-    return HTMLResponse(
-        _page(
-            SWAGGER_UI.name,
-            f'<link rel="stylesheet" href="{assets}/swagger-ui.css">',
-            f'<div id="swagger-ui" data-openapi="{escape(spec)}"></div>\n'
-            f'<script src="{assets}/swagger-ui-bundle.js"></script>\n'
-            f'<script src="{SCRIPTS_PREFIX}/swagger.js"></script>',
-        )
-    )
+    return _page(request, SWAGGER_UI)
 
 
 @router.get("/redoc", response_class=HTMLResponse)
 def redoc(request: Request) -> HTMLResponse:
     """ReDoc on this server's OpenAPI description."""
-    assets, spec = request.app.state.docs[REDOC.name], request.app.openapi_url
-    if assets is None:
-        return HTMLResponse(_missing(REDOC, spec))
-    return HTMLResponse(
-        _page(
-            REDOC.name,
-            "",
-            f'<redoc spec-url="{escape(spec)}"></redoc>\n'
-            f'<script src="{assets}/redoc.standalone.js"></script>',
-        )
-    )
+    return _page(request, REDOC)
 
 
-def _page(viewer: str, head: str, body: str) -> str:
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>wise-kg HTTP API · {escape(viewer)}</title>
-<link rel="icon" href="data:,">
-{head}
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
-
-
-def _missing(viewer: Viewer, spec: str) -> str:
-    """The page shown instead of a viewer that is not installed."""
-    return _page(
-        viewer.name,
-        "",
-        f"""<main>
-<h1>wise-kg HTTP API</h1>
-<p>{escape(viewer.name)} is not installed on this server, and pages here load nothing from
-other hosts. Install it with <code>make</code> (which runs <code>npm ci</code> for the npm
-package <code>{escape(viewer.package)}</code>) and restart the server.</p>
-<p>The OpenAPI description is at <a href="{escape(spec)}">{escape(spec)}</a>;
-the SPARQL endpoint is at <a href="/sparql">/sparql</a>.</p>
-</main>""",
-    )
+def _page(request: Request, viewer: Viewer) -> HTMLResponse:
+    """``viewer``'s page (in English, as the description is), or the page that says it is
+    not installed (``api_viewer_missing.html``)."""
+    assets = request.app.state.docs[viewer.name]
+    template = viewer.template if assets else "api_viewer_missing.html"
+    page = render(template, nav="/docs", viewer=viewer, assets=assets, spec=request.app.openapi_url)
+    return HTMLResponse(page)
 
 
 # --- the OpenAPI description, completed ---------------------------------------------------

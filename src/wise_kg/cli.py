@@ -30,7 +30,7 @@ from wise_kg.sparql.local import answer
 from wise_kg.store.backends import backend_for
 from wise_kg.store.build import build, is_current, validate_project
 from wise_kg.validation.render import RENDERERS, as_text
-from wise_kg.validation.validate import Report
+from wise_kg.validation.report import Report
 
 
 def _settings(args: argparse.Namespace) -> Settings:

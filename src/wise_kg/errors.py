@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from wise_kg.validation.validate import Report
+    from wise_kg.validation.report import Report
 
 
 class WiseKgError(Exception):

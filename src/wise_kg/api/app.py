@@ -43,6 +43,7 @@ from wise_kg.api.routes.site_files import router as site_files_router
 from wise_kg.config import Settings
 from wise_kg.errors import NotAcceptable, ServerBusy, StoreUnavailable, WiseKgError
 from wise_kg.formats import wants_html
+from wise_kg.publish import jsonld
 from wise_kg.sparql import queries
 from wise_kg.store.backends import backend_for
 
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
     app.state.settings = settings
+    # the context at this server's address, registered once with our JSON-LD loader
+    app.state.context_url = jsonld.context_url(settings.public_base() + "/")
     app.state.yasgui = yasgui.assets_dir(settings.project_dir)
     if app.state.yasgui is not None:
         yasgui.mount(app, app.state.yasgui)

@@ -84,8 +84,9 @@ def page_linker(request: Request) -> Linker:
 
 def context_ref(request: Request) -> str:
     """The context's URL at the server's public address (never from the Host header), so
-    that a JSON-LD processor can load it from wherever the document came."""
-    return jsonld.context_url(request.app.state.settings.public_base() + "/")
+    that a JSON-LD processor can load it from wherever the document came (registered
+    with our loader once, when the app was made)."""
+    return request.app.state.context_url
 
 
 #: What a resource's answer varies by: its format, and the language of its labels.

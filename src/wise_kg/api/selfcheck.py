@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from wise_kg.config import Settings
 from wise_kg.namespaces import WISE
 from wise_kg.release.checks import published_iris, violation
-from wise_kg.validation.validate import Report
+from wise_kg.validation.report import Report
 
 
 def check_dereferencing(settings: Settings, store: ox.Store) -> Report:

@@ -42,8 +42,8 @@ from wise_kg.sources.entail import with_entailments
 from wise_kg.sources.reader import load_sources, quads
 from wise_kg.store import embedded as stores
 from wise_kg.store.build import current_quads
-from wise_kg.validation.results import Result
-from wise_kg.validation.validate import Report, validate_files
+from wise_kg.validation.report import Report, Result
+from wise_kg.validation.validate import validate_files
 
 VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 VERSION_PREDICATES = tuple(

@@ -15,8 +15,8 @@ from wise_kg.sources.reader import to_rdflib
 from wise_kg.sparql import queries
 from wise_kg.sparql.admission import inspect
 from wise_kg.sparql.local import answer
-from wise_kg.validation.results import Result
-from wise_kg.validation.validate import Report, shacl
+from wise_kg.validation.report import Report, Result
+from wise_kg.validation.validate import shacl
 
 SHAPES_FILE = "release_shapes.ttl"
 

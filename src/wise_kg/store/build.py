@@ -22,7 +22,8 @@ from wise_kg.sources.reader import SourceFile, discover, load_sources, parse_fil
 from wise_kg.store import embedded as stores
 from wise_kg.store.backends import backend_for
 from wise_kg.validation.esco_checks import KINDS
-from wise_kg.validation.validate import Report, validate_files
+from wise_kg.validation.report import Report
+from wise_kg.validation.validate import validate_files
 
 
 @dataclass(frozen=True)

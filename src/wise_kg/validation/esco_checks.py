@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from wise_kg.graphs import ESCO_GRAPH
 from wise_kg.namespaces import ESCO, RDF_TYPE, SKOS, WSH
-from wise_kg.validation.results import Result
+from wise_kg.validation.report import Result
 
 #: The ESCO class each kind of ESCO IRI must have.
 KINDS = {

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 from wise_kg.namespaces import curie
-from wise_kg.validation.validate import Report, Result
+from wise_kg.validation.report import Report
+from wise_kg.validation.validate import Result
 
 #: The prefixes a report uses; any other IRI is shown whole.
 SHORT = (

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -28,39 +27,9 @@ from wise_kg.graphs import GRAPHS
 from wise_kg.sources.entail import with_entailments
 from wise_kg.sources.reader import SourceFile, quads, to_rdflib
 from wise_kg.validation import esco_checks, prepared
-from wise_kg.validation.results import Result
+from wise_kg.validation.report import Report, Result
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
-
-
-@dataclass
-class Report:
-    """The outcome of a validation: results, plus the raw SHACL report graph."""
-
-    results: list[Result] = field(default_factory=list)
-    graph: Graph = field(default_factory=Graph)
-
-    @property
-    def violations(self) -> list[Result]:
-        """Results that make the sources invalid."""
-        return [r for r in self.results if r.severity == "Violation"]
-
-    @property
-    def warnings(self) -> list[Result]:
-        """Advice: printed, never fatal."""
-        return [r for r in self.results if r.severity != "Violation"]
-
-    @property
-    def conforms(self) -> bool:
-        """True when there is no violation (warnings allowed)."""
-        return not self.violations
-
-    def by_focus(self) -> dict[str, list[Result]]:
-        """Results grouped by the resource they are about, in a stable order."""
-        groups: dict[str, list[Result]] = defaultdict(list)
-        for result in sorted(self.results, key=lambda r: (r.focus, r.severity, r.shape)):
-            groups[result.focus].append(result)
-        return dict(groups)
 
 
 class _Provenance:

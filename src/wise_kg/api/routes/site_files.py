@@ -16,10 +16,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi import Path as FastPath
 
 from wise_kg.api.deps import Build, Config
+from wise_kg.api.documents import cached
 from wise_kg.api.html.pages import SCRIPTS, render
 from wise_kg.api.live import Snapshot
-from wise_kg.api.routes.kinds import kinds
-from wise_kg.api.routes.resources import _cached
 from wise_kg.config import Settings
 from wise_kg.errors import NotFound
 
@@ -41,7 +40,7 @@ def _icon() -> bytes:
 @router.get("/favicon.ico", summary="The site's icon (SVG, for browsers that ask this name)")
 def favicon(request: Request) -> Response:
     """The site's icon: a small graph, drawn for wise-kg."""
-    return _cached(
+    return cached(
         request,
         ("favicon",),
         lambda: Response(_icon(), media_type="image/svg+xml"),
@@ -61,7 +60,7 @@ def site_urls(snap: Snapshot, settings: Settings) -> list[str]:
     """Every page of the site worth indexing, at the public address (the query-backed
     ones of :data:`DISALLOWED` left out)."""
     base = settings.public_base()
-    found = kinds(snap, settings.base_iri)
+    found = snap.kinds
     urls = [f"{base}/", f"{base}/id/", f"{base}/ontology", f"{base}/queries"]
     for kind in found.values():
         urls.append(f"{base}/id/{kind.name}/")
@@ -104,6 +103,4 @@ def _sitemap_part(request: Request, snap: Snapshot, settings: Settings, number: 
     documents = _documents(snap, settings)
     if not 0 <= number < len(documents) or (number > 0 and len(documents) == 1):
         raise NotFound(f"The sitemap has no part {number}; start at /sitemap.xml.")
-    return _cached(
-        request, ("sitemap", number), lambda: Response(documents[number], media_type=XML)
-    )
+    return cached(request, ("sitemap", number), lambda: Response(documents[number], media_type=XML))

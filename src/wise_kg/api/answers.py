@@ -10,11 +10,11 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.types import Message, Receive, Scope, Send
 
 from wise_kg.api.conditional import etag, matches
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.middleware.head import HEAD
-from wise_kg.api.middleware.observability import Message, Receive, Scope, Send
 from wise_kg.errors import QuerySyntaxError
 from wise_kg.sparql.admission import QueryInfo, choose_format, dataset_for
 from wise_kg.sparql.evaluate import Limits

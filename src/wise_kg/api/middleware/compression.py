@@ -15,8 +15,7 @@ this middleware adds what HTTP asks of content codings and Starlette leaves out:
 from __future__ import annotations
 
 from starlette.middleware.gzip import GZipResponder
-
-from wise_kg.api.middleware.observability import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GZIP = "gzip"
 SUFFIX = b"-gzip"

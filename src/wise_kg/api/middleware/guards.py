@@ -8,8 +8,7 @@ import contextlib
 import time
 
 from starlette.requests import ClientDisconnect
-
-from wise_kg.api.middleware.observability import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 #: Most bytes of request headers (names and values) accepted; more is a 431.
 MAX_HEADER_BYTES = 32 * 1024

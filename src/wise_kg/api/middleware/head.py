@@ -10,7 +10,7 @@ A 405's ``Allow`` names HEAD wherever it names GET.
 
 from __future__ import annotations
 
-from wise_kg.api.middleware.observability import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Set in the scope of a HEAD request that routes see as a GET.
 HEAD = "wise_kg.head"

@@ -16,21 +16,15 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ACCESS_LOG = logging.getLogger("wise_kg.access")
 #: Most (route, method, status) series whose instruments are remembered.
 MEMO_SERIES = 1024
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 #: How often the access log is written out (its lines are batched, not flushed one by one).

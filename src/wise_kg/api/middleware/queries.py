@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from wise_kg.api.middleware.observability import ASGIApp, Receive, Scope, Send
 from wise_kg.errors import WiseKgError
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -19,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from wise_kg.api.cache import ResultCache
 from wise_kg.api.conditional import is_fresh
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.middleware.compression import accepts_gzip
-from wise_kg.api.middleware.observability import ASGIApp, Message, Metrics, Receive, Scope, Send
+from wise_kg.api.middleware.observability import Metrics
 
 #: The request headers an answer may vary on, as each route's ``Vary`` names them.
 KEYED = (b"accept", b"accept-language")

@@ -10,8 +10,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wise_kg.namespaces import PUBLISHED_BASE
 
-#: The IRI every published resource starts with (``…/id/{kind}/{slug}``).
-
 
 class Settings(BaseSettings):
     """Every knob of wise-kg. Read from ``WISE_KG_*`` variables or given directly.

@@ -27,9 +27,6 @@ from wise_kg.formats import GRAPH_FORMATS, Format, by_name, negotiate, wants_htm
 from wise_kg.namespaces import prefixes
 from wise_kg.publish import jsonld
 
-#: The ``format`` parameter of every document route.
-
-
 #: RDF formats a resource is offered in (HTML besides).
 LD_FORMATS: tuple[Format, ...] = GRAPH_FORMATS
 

@@ -15,7 +15,6 @@ from wise_kg import namespaces as ns
 from wise_kg.graphs import default_graphs
 from wise_kg.namespaces import DCTERMS, ESCO_DATA, SKOS, VOID
 
-#: Our own graphs, as a release ships them (shapes are tooling, ESCO is ESCO's).
 RDF_TYPE = ox.NamedNode(ns.RDF_TYPE)
 XSD_INTEGER = ox.NamedNode(ns.XSD_INTEGER)
 #: Dump files: name → media type (the last two with each statement's graph).

@@ -1,38 +1,21 @@
-"""Shared fixtures: the real project, copies of it to break, a real server."""
+"""Shared fixtures: the real project, copies of it to break, a real server, real engines.
+
+The helpers these fixtures build on (and that tests import) are in ``tests/helpers.py``.
+"""
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from rdflib import Graph
 
-from wise_kg.api import create_app
-from wise_kg.api.middleware.server import uvicorn_options
+from tests.engines import KNOWN_DIFFERENCES, OxigraphServer, VirtuosoServer
+from tests.helpers import PROJECT, STORES, Listener, LiveServer, copy_project
 from wise_kg.config import Settings
 from wise_kg.store.build import build
-
-from .engines import KNOWN_DIFFERENCES, OxigraphServer, VirtuosoServer
-from .engines import free_port as _free_port
-
-PROJECT = Path(__file__).resolve().parents[1]
-SHARED = PROJECT.parent / "shared"
-REPORT = SHARED / "sources" / "000_4dcbe06487096b33.txt"
-SOURCE_DIRS = ("ontology", "data", "shapes", "queries")
-
-
-def copy_project(target: Path) -> Path:
-    """Copy the project's sources (not its store) to ``target``."""
-    for name in SOURCE_DIRS:
-        if (PROJECT / name).is_dir():
-            shutil.copytree(PROJECT / name, target / name)
-    return target
 
 
 @pytest.fixture(scope="session")
@@ -54,32 +37,6 @@ def project(tmp_path: Path) -> Path:
 def settings(project: Path) -> Settings:
     """Settings over the private copy, with its own store."""
     return Settings(project_dir=project, store_path=project / ".wise-kg" / "store")
-
-
-class LiveServer:
-    """A real uvicorn serving the app on 127.0.0.1 in a background thread, with the
-    options ``wise-kg serve`` uses."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings.model_copy(update={"host": "127.0.0.1", "port": _free_port()})
-        options = {**uvicorn_options(self.settings), "log_level": "warning"}
-        config = uvicorn.Config(create_app(self.settings), **options)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{self.settings.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -125,10 +82,6 @@ def built_virtuoso(built: Settings, virtuoso: VirtuosoServer) -> Settings:
     return settings
 
 
-#: The stores the tests marked ``both_stores`` run on, and the fixture of each one's build.
-STORES = {"embedded": "built", "oxigraph": "built_remote", "virtuoso": "built_virtuoso"}
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests marked ``both_stores`` run once on each store: embedded and every engine."""
     marked = metafunc.definition.get_closest_marker("both_stores") is not None
@@ -169,3 +122,28 @@ def client(server: LiveServer) -> Iterator[httpx.Client]:
     """An HTTP client bound to the live server."""
     with httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
+
+
+@pytest.fixture(scope="module")
+def live(built: Settings) -> Iterator[LiveServer]:
+    """A server of the test module's own over the session build (embedded store only),
+    configured as ``wise-kg serve`` runs it: for tests that count, log or break things."""
+    with LiveServer(built) as server:
+        yield server
+
+
+@pytest.fixture
+def http(live: LiveServer) -> Iterator[httpx.Client]:
+    """An httpx client of that server (gzip accepted, as httpx does by default)."""
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A socket on 127.0.0.1 that nothing may connect to."""
+    sock = Listener()
+    try:
+        yield sock
+    finally:
+        sock.sock.close()

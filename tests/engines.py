@@ -8,7 +8,6 @@ Each engine writes into a folder of its own and answers on 127.0.0.1 only.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
+from tests.helpers import free_port
 from wise_kg.config import Settings
 
 #: Seconds an engine has to come up (a fresh Virtuoso database takes about 10).
@@ -34,13 +34,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], tuple[str, bool]] = {
         True,
     ),
 }
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on at the moment."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Engine:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
-from tests.http.rawhttp import exchange
+from tests.helpers import LiveServer, exchange
 from wise_kg.api.deps import SCOPE_KEY, snapshot_of
 from wise_kg.config import Settings
 

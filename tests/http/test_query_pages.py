@@ -9,9 +9,13 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from tests.helpers import saved_queries
+
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 CQ01 = "/queries/cq_01_needs_by_area"
 PEOPLE_AREA = "https://w3id.org/wise-kg/id/need-area/people-area"
+ID = "https://w3id.org/wise-kg/id/"
+SAVED = saved_queries()
 
 
 def test_the_list_is_a_page_for_browsers_and_json_for_programs(http: httpx.Client) -> None:
@@ -88,3 +92,40 @@ def test_query_pages_answer_304_to_their_etag(http: httpx.Client) -> None:
         assert again.status_code == 304, path
         data = http.get(path, headers={"If-None-Match": first.headers["etag"]})
         assert data.status_code == 200, path
+
+
+# --- the /queries API, on every store (moved from tests/sources/test_queries.py) ---------
+
+
+@pytest.mark.both_stores
+def test_queries_are_listed_with_parameters(client: httpx.Client) -> None:
+    listed = {q["name"]: q for q in client.get("/queries").json()}
+    assert sorted(listed) == sorted(SAVED)
+    cq01 = listed["cq_01_needs_by_area"]
+    assert cq01["summary"].startswith("Which needs")
+    assert cq01["parameters"] == [
+        {"name": "area", "type": "iri", "required": True, "default": ID + "need-area/people-area"}
+    ]
+    assert cq01["url"].endswith("/queries/cq_01_needs_by_area")
+
+
+@pytest.mark.both_stores
+def test_saved_query_errors(client: httpx.Client) -> None:
+    assert client.get("/queries/cq_99_nothing").status_code == 404
+    assert client.get("/queries/../../etc/passwd").status_code == 404
+    bad = client.get("/queries/cq_01_needs_by_area", params={"area": "not an iri"})
+    assert bad.status_code == 400 and "area" in bad.text
+    unknown = client.get("/queries/cq_01_needs_by_area", params={"colour": "red"})
+    assert unknown.status_code == 400 and "no parameter colour" in unknown.text
+    injected = client.get(
+        "/queries/cq_01_needs_by_area",
+        params={"area": ID + "need-area/people-area> } ; DROP ALL ; SELECT * { <x"},
+    )
+    assert injected.status_code == 400
+
+
+@pytest.mark.both_stores
+def test_saved_query_formats_and_prefix(client: httpx.Client) -> None:
+    csv = client.get("/queries/cq_10", params={"format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text.strip().splitlines()) == 11  # header + the 10 needs no area develops

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 from wise_kg.api.middleware.security import DATA_POLICY, page_policy
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

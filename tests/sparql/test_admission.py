@@ -1,6 +1,6 @@
 """Admission: SERVICE is refused in every spelling the engine reads, and only where it might be.
 
-The ground truth is the engine itself: each spelling in ``tests/service_spellings.py``
+The ground truth is the engine itself: each spelling of ``service_spellings`` (``tests/helpers.py``)
 is first shown to make pyoxigraph open a connection to a listener (so the list is of
 real attacks), then shown refused. Generated texts check the one property that
 matters: whatever admission lets through makes the engine connect nowhere.
@@ -8,8 +8,6 @@ matters: whatever admission lets through makes the engine connect nowhere.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -18,29 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import Recorder
+from tests.helpers import service_spellings as spellings
 from wise_kg.errors import QueryRefused, QuerySyntaxError
 from wise_kg.sparql.admission import MAX_NESTING, inspect
-
-from ..service_spellings import spellings
-
-
-class Recorder:
-    """A listener on 127.0.0.1 that counts connections (each accepted and closed at once)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0), backlog=64)
-        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
-        self.connections = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
 
 
 @pytest.fixture(scope="module")

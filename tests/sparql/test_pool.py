@@ -8,12 +8,11 @@ import time
 import pyoxigraph as ox
 import pytest
 
+from tests.helpers import Recorder
 from wise_kg.errors import QueryEvaluationError, QueryOverMemory, ServerBusy
 from wise_kg.sparql.evaluate import Dataset, Limits
 from wise_kg.sparql.pool import CHUNK, Job, QueryPool, WorkerSettings
 from wise_kg.store.embedded import BuildFolder
-
-from .test_admission import Recorder
 
 LIMITS = Limits(10_000, 64 << 20)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 from tests.w3c import suite
 from tests.w3c.runner import build_store, graph_files
 from wise_kg.config import Settings

@@ -7,7 +7,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 from tests.w3c import suite
 from tests.w3c.runner import replay, unmet
 from tests.w3c.xfail import param

@@ -1,0 +1,76 @@
+"""Operations over HTTP: structured logs, metrics, readiness, an optional admin token.
+
+Faults (a killed build, a damaged store, a full disk): ``tests/store/test_faults.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import time
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from tests.helpers import LiveServer
+from wise_kg.config import Settings
+
+ASK = "ASK { ?s ?p ?o }"
+
+
+def test_access_log_is_structured(client: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="wise_kg.access"):
+        response = client.get(
+            "/sparql", params={"query": ASK}, headers={"X-Request-ID": "trace-42"}
+        )
+        time.sleep(0.2)
+    assert response.headers["x-request-id"] == "trace-42"
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "wise_kg.access"]
+    line = next(entry for entry in lines if entry["request_id"] == "trace-42")
+    assert line["route"] == "/sparql" and line["status"] == 200 and line["method"] == "GET"
+    assert line["duration_ms"] >= 0 and len(line["query_hash"]) == 16
+    assert ASK not in json.dumps(line)  # the hash, never the query
+    fresh = client.get("/health")
+    assert len(fresh.headers["x-request-id"]) == 32  # one is made when none (or a bad one) is sent
+
+
+def test_metrics(client: httpx.Client) -> None:
+    client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://x/> {} }"})
+    client.get("/sparql", params={"query": ASK + " # metrics"})
+    client.get("/sparql", params={"query": ASK + " # metrics"})
+    text = client.get("/metrics").text
+    assert 'wise_kg_requests_total{method="GET",route="/sparql",status="200"}' in text
+    assert 'wise_kg_requests_total{method="GET",route="/sparql",status="400"}' in text
+    assert 'wise_kg_errors_total{kind="QueryRefused"}' in text
+    assert 'wise_kg_cache_total{outcome="hit"}' in text
+    assert 'wise_kg_request_seconds_bucket{le="0.005",route="/sparql"}' in text
+
+
+def test_ready_follows_the_workers(built: Settings) -> None:
+    with LiveServer(built) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        assert client.get("/ready").json()["ready"] is True
+        pool = live.server.config.app.state.snapshot.pool
+        victim = next(iter(pool._all)).process
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join(timeout=5)
+        assert client.get("/ready").status_code == 503
+        for _ in range(4):  # the dead worker is never given a query: the other one answers
+            assert client.get("/sparql", params={"query": ASK}).status_code == 200
+        deadline = time.monotonic() + 10  # and it is replaced in the background
+        while client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "the pool was not whole again within 10 s"
+            time.sleep(0.05)
+
+
+def test_optional_token_guards_metrics_but_never_reads(built: Settings) -> None:
+    settings = built.model_copy(update={"admin_token": SecretStr("s3cret")})
+    with LiveServer(settings) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert client.get("/sparql", params={"query": ASK}).status_code == 200
+        assert client.post("/sparql", data={"query": ASK}).status_code == 200
+        assert client.get("/id/need/placement.ttl").status_code == 200

@@ -1,0 +1,104 @@
+"""The fast path for repeated GETs: the replayed answer is the answer, header for header."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import httpx
+import pytest
+
+from tests.helpers import LiveServer
+
+WISE = "https://w3id.org/wise-kg/ontology#"
+AREA = "/id/need-area/network-building-area"
+AREAS = f"SELECT ?a WHERE {{ ?a a <{WISE}NeedArea> }} ORDER BY ?a"
+#: Headers that differ between two answers by design.
+PER_REQUEST = {"x-request-id", "date"}
+
+
+def _same(first: httpx.Response, second: httpx.Response) -> None:
+    assert second.status_code == first.status_code == 200
+    assert second.content == first.content
+    strip = lambda r: {k: v for k, v in r.headers.items() if k not in PER_REQUEST}  # noqa: E731
+    assert strip(second) == strip(first)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "headers"),
+    [
+        ("/sparql", {"query": AREAS}, {"Accept": "application/sparql-results+json"}),
+        ("/sparql", {"query": AREAS}, {"Accept": "text/csv"}),
+        (AREA, {}, {"Accept": "text/turtle"}),
+        (AREA, {}, {"Accept": "text/html", "Accept-Language": "it"}),
+        ("/queries/cq_01_needs_by_area", {}, {"Accept": "application/sparql-results+xml"}),
+    ],
+)
+def test_a_replayed_answer_is_byte_for_byte_the_answer(
+    client: httpx.Client, path: str, params: dict[str, str], headers: dict[str, str]
+) -> None:
+    first = client.get(path, params=params, headers=headers)
+    second = client.get(path, params=params, headers=headers)
+    _same(first, second)
+    assert second.headers["x-request-id"] != first.headers["x-request-id"]
+
+
+def test_each_variant_is_its_own_answer(client: httpx.Client) -> None:
+    as_csv = client.get("/sparql", params={"query": AREAS}, headers={"Accept": "text/csv"})
+    as_json = client.get("/sparql", params={"query": AREAS}, headers={"Accept": "*/*"})
+    again = client.get("/sparql", params={"query": AREAS}, headers={"Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_json.headers["content-type"].startswith("application/sparql-results+json")
+    assert again.content == as_csv.content and again.content != as_json.content
+
+
+def test_cors_is_replayed_only_to_cross_origin_requests(client: httpx.Client) -> None:
+    params = {"query": AREAS + " LIMIT 2"}
+    for _ in range(2):
+        plain = client.get("/sparql", params=params)
+        cross = client.get("/sparql", params=params, headers={"Origin": "https://example.org"})
+        assert "access-control-allow-origin" not in plain.headers
+        assert cross.headers["access-control-allow-origin"] == "*"
+        assert "ETag" in cross.headers["access-control-expose-headers"]
+
+
+def test_if_none_match_is_a_304_on_the_fast_path_too(client: httpx.Client) -> None:
+    params = {"query": AREAS + " LIMIT 3"}
+    first = client.get("/sparql", params=params)
+    client.get("/sparql", params=params)  # now remembered
+    again = client.get("/sparql", params=params, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["vary"] == first.headers["vary"]
+    stale = client.get("/sparql", params=params, headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200 and stale.content == first.content
+
+
+def test_errors_and_live_routes_are_never_replayed(client: httpx.Client) -> None:
+    bad = {"query": "SELECT * WHERE { ?s ?p }"}
+    assert client.get("/sparql", params=bad).status_code == 400
+    assert client.get("/sparql", params=bad).status_code == 400
+    first, second = client.get("/health").json(), client.get("/health").json()
+    assert first == second and "etag" not in client.get("/health").headers
+
+
+def test_replays_are_logged_and_counted(
+    client: httpx.Client, server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    params = {"query": AREAS + " LIMIT 4"}
+    client.get("/sparql", params=params)
+    with caplog.at_level(logging.INFO, logger="wise_kg.access"):
+        replayed = client.get("/sparql", params=params, headers={"X-Request-ID": "replay-1"})
+        deadline = time.monotonic() + 5  # the line is written once the response is sent
+        while not (lines := _logged(caplog, "replay-1")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert replayed.headers["x-request-id"] == "replay-1"
+    line = lines[0]
+    assert line["status"] == 200 and line["route"] == "/sparql"
+
+
+def _logged(caplog: pytest.LogCaptureFixture, request_id: str) -> list[dict]:
+    """The access-log lines of one request."""
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "wise_kg.access"]
+    return [line for line in lines if line["request_id"] == request_id]

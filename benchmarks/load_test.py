@@ -18,7 +18,7 @@ Meanwhile the resident memory of the server and of its worker processes is sampl
 
     .venv/bin/python benchmarks/load_test.py --seconds 60 --clients 16
 
-``tests/test_load.py`` runs the same driver for a few seconds against an in-process
+``tests/http/test_load.py`` runs the same driver for a few seconds against an in-process
 server and asserts on the figures.
 """
 

@@ -14,11 +14,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.helpers import PROJECT
 from wise_kg.api import create_app
 from wise_kg.api.routes import docs
 from wise_kg.config import Settings
-
-from ..conftest import PROJECT
 
 #: FastAPI's own pages load from these hosts.
 CDNS = ("cdn.jsdelivr.net", "fonts.googleapis.com", "unpkg.com", "cdn.redoc.ly")

@@ -19,13 +19,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.helpers import PROJECT, TEST_DATA, LiveServer, copy_project
 from wise_kg.api.html import yasgui
 from wise_kg.api.routes import docs
 from wise_kg.config import Settings
 from wise_kg.sparql import queries
 from wise_kg.store.build import build
-
-from .conftest import LiveServer, copy_project
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.is_file():
@@ -36,7 +35,6 @@ if not CHROMIUM.is_file():
     )
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 
-PROJECT = Path(__file__).resolve().parents[1]
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -469,7 +467,7 @@ def test_redoc_shows_the_operations(server, client: httpx.Client, visit: Visit) 
 
 # --- An IRI that is not http(s) is never a live link --------------------------------------
 
-TRAP_FIXTURE = Path(__file__).parent / "data" / "invalid" / "WebIri.ttl"
+TRAP_FIXTURE = TEST_DATA / "invalid" / "WebIri.ttl"
 TRAP_PAGE = "/id/fixture/WebIri/need"
 TRAP_IRI = "javascript:alert(document.domain)"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from rdflib import Graph
@@ -94,3 +95,36 @@ def test_saved_query_by_name_with_parameters(project: Path) -> None:
     assert "piecemeal" in done.stdout
     wrong = wise_kg("query", "--project", str(project), "cq_04", "--colour", "red")
     assert wrong.returncode == 2 and "no parameter colour" in wrong.stderr
+
+
+def test_every_setting_is_a_flag_of_every_command() -> None:
+    """The flags are generated from ``Settings``: none is missing, on any command."""
+    from wise_kg.config import Settings, flag
+
+    for command in ("validate", "build", "serve", "query", "release", "diff"):
+        shown = wise_kg(command, "--help").stdout
+        missing = [flag(name) for name in Settings.model_fields if flag(name) + " " not in shown]
+        assert not missing, f"{command} lacks {missing}"
+
+
+def test_a_flag_wins_over_its_environment_variable(monkeypatch: Any) -> None:
+    from wise_kg.cli import _settings, parser
+
+    monkeypatch.setenv("WISE_KG_QUERY_TIMEOUT", "7")
+    monkeypatch.setenv("WISE_KG_PORT", "9001")
+    settings = _settings(parser().parse_args(["build", "--query-timeout", "3"]))
+    assert (settings.query_timeout, settings.port) == (3.0, 9001)
+
+
+def test_store_takes_an_engine_or_the_embedded_stores_folder() -> None:
+    from wise_kg.cli import _settings, parser
+
+    folder = _settings(parser().parse_args(["build", "--store", "/tmp/somewhere"]))
+    assert (folder.store, str(folder.store_path)) == ("", "/tmp/somewhere")
+    engine = _settings(parser().parse_args(["build", "--store", "sparql+http://h/query"]))
+    assert engine.store == "sparql+http://h/query" and engine.remote
+
+
+def test_a_bad_flag_value_is_a_usage_error() -> None:
+    done = wise_kg("build", "--query-timeout", "soon")
+    assert done.returncode == 2 and "--query-timeout" in done.stderr

@@ -334,3 +334,17 @@ def test_occupations_needing_the_skills_a_profile_links_to(
         rows = answer.json()["results"]["bindings"]
     found = {(r["label"]["value"], r["need"]["value"], r["skillLabel"]["value"]) for r in rows}
     assert found == {("work integration tutor", "essential", "coach workers with support needs")}
+
+
+def test_validation_reads_only_the_linked_concepts_of_a_loaded_esco(
+    with_esco: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``validate`` reads of a loaded ESCO what the reference checks need, as ``build`` does,
+    never the whole graph (155,000 quads out of a remote engine on every run)."""
+    import wise_kg.store.build as building
+
+    def whole_graph(settings: Settings) -> list:
+        raise AssertionError("validate read the whole ESCO graph")
+
+    monkeypatch.setattr(building, "current_quads", whole_graph)
+    assert validate_project(with_esco).conforms

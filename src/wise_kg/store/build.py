@@ -120,6 +120,7 @@ def reference_quads(settings: Settings, iris: Iterable[str]) -> list[ox.Quad]:
 
 
 def validate_project(settings: Settings, extra: Iterable[Path] = ()) -> Report:
-    """Parse and validate the project's sources (plus ``extra`` data files)."""
+    """Parse and validate the project's sources (plus ``extra`` data files), reading of a
+    loaded ESCO graph only what the reference checks need (as :func:`build` does)."""
     files = load_sources(settings) + [parse_file(p, GRAPHS["data"]) for p in extra]
-    return validate_files(files, settings.project_dir, current_quads(settings))
+    return validate_files(files, settings.project_dir, reference_quads(settings, iris(files)))

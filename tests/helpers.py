@@ -88,6 +88,20 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None:  # type: ignore[type-arg]
+    """Until ``url``'s ``/ready`` answers 200; fails if the server process ends or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url + "/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, "the server process ended"
+        assert time.monotonic() < deadline, "wise-kg serve did not become ready"
+        time.sleep(0.1)
+
+
 class ServedProcess:
     """``wise-kg serve`` on a free port, as its own process (and its workers' parent)."""
 
@@ -103,15 +117,8 @@ class ServedProcess:
         )
 
     def __enter__(self) -> ServedProcess:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("wise-kg serve did not become ready")
+        wait_ready(self.url, self.process)
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()

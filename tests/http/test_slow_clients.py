@@ -22,6 +22,7 @@ import pytest
 from SPARQLWrapper import SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import URITooLong
 
+from tests.helpers import wait_ready
 from wise_kg.api.middleware.server import uvicorn_options
 from wise_kg.config import Settings
 
@@ -64,15 +65,7 @@ class Served:
 
     def wait_ready(self) -> None:
         """Until ``/ready`` answers 200."""
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(self.url + "/ready").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.process.poll() is None and time.monotonic() < deadline, "not serving"
-            time.sleep(0.1)
+        wait_ready(self.url, self.process, 60)
 
     def rss_kib(self) -> int:
         """The server process's resident memory."""

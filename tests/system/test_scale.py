@@ -22,7 +22,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.engines import Engine, OxigraphServer, VirtuosoServer
-from tests.helpers import SHARED, LiveServer, free_port
+from tests.helpers import SHARED, LiveServer, free_port, wait_ready
 from wise_kg.api.selfcheck import check_dereferencing
 from wise_kg.cli import main
 from wise_kg.config import Settings
@@ -377,15 +377,8 @@ class Served:
         )
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(self.url + "/ready").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.process.poll() is None and time.monotonic() < deadline, "not serving"
-            time.sleep(0.2)
+        """Until ``/ready`` answers 200."""
+        wait_ready(self.url, self.process, 90)
 
     def builds_by_process(self, rounds: int = 40) -> dict[int, str]:
         """The build each process serves, asked on fresh connections until both answered."""

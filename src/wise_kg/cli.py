@@ -57,8 +57,15 @@ def _shown(default: object) -> str:
     return (str(default) if isinstance(default, Path) else repr(default)).replace("%", "%%")
 
 
+def _public_url(text: str) -> str:
+    try:
+        return w3id.check_target(text)
+    except errors.BadTarget as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
+
+
 #: Settings whose flag checks more than the type (a message in argparse's words).
-CHECKED = {"public_url": lambda text: _public_url(text)}  # defined below, with the others
+CHECKED = {"public_url": _public_url}
 
 
 def _settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -272,13 +279,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
-
-
-def _public_url(text: str) -> str:
-    try:
-        return w3id.check_target(text)
-    except errors.BadTarget as bad:
-        raise argparse.ArgumentTypeError(str(bad)) from None
 
 
 def parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import pytest
 from rdflib import Graph
 
 from tests.engines import KNOWN_DIFFERENCES, OxigraphServer, VirtuosoServer
-from tests.helpers import PROJECT, STORES, Listener, LiveServer, copy_project
+from tests.helpers import PROJECT, STORES, Listener, LiveServer, copy_project, http_client
 from wise_kg.config import Settings
 from wise_kg.store.build import build
 
@@ -120,7 +120,7 @@ def server(served: Settings) -> Iterator[LiveServer]:
 @pytest.fixture
 def client(server: LiveServer) -> Iterator[httpx.Client]:
     """An HTTP client bound to the live server."""
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+    with http_client(server.url, timeout=30) as http:
         yield http
 
 
@@ -135,7 +135,7 @@ def live(built: Settings) -> Iterator[LiveServer]:
 @pytest.fixture
 def http(live: LiveServer) -> Iterator[httpx.Client]:
     """An httpx client of that server (gzip accepted, as httpx does by default)."""
-    with httpx.Client(base_url=live.url, timeout=30) as client:
+    with http_client(live.url, timeout=30) as client:
         yield client
 
 

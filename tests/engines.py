@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from tests.helpers import free_port
+from tests.helpers import free_port, http_client
 from wise_kg.config import Settings
 
 #: Seconds an engine has to come up (a fresh Virtuoso database takes about 10).
@@ -84,21 +84,46 @@ class Engine:
             self.process.wait(timeout=10)
         self.process = None
 
+    def running(self) -> bool:
+        """Whether the engine's process is up (a test may have stopped it)."""
+        return self.process is not None and self.process.poll() is None
+
+    def update_url(self) -> str:
+        """The engine's SPARQL update endpoint."""
+        raise NotImplementedError
+
+    def auth(self) -> httpx.Auth | None:
+        """The credentials updates need (None: the endpoint is open)."""
+        return None
+
+    def clear(self, prefixes: tuple[str, ...]) -> None:
+        """Drop every graph whose name starts with one of ``prefixes`` (a test's leftovers)."""
+        graphs = [
+            row["g"]
+            for row in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            if row["g"].startswith(prefixes)
+        ]
+        if graphs:
+            drops = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
+            with http_client(auth=self.auth(), timeout=60) as http:
+                http.post(self.update_url(), data={"update": drops}).raise_for_status()
+
     def select(self, query: str) -> list[dict[str, str]]:
         """The rows of a SELECT asked anonymously, as {variable: lexical value}."""
-        answer = httpx.post(
-            self.query_url(),
-            data={"query": query},
-            headers={"Accept": "application/sparql-results+json"},
-            timeout=60,
-        )
+        with http_client(timeout=60) as http:
+            answer = http.post(
+                self.query_url(),
+                data={"query": query},
+                headers={"Accept": "application/sparql-results+json"},
+            )
         answer.raise_for_status()
         rows = answer.json()["results"]["bindings"]
         return [{name: term["value"] for name, term in row.items()} for row in rows]
 
     def _answers(self) -> bool:
         try:
-            return httpx.get(self.query_url(), params={"query": "ASK {}"}, timeout=5).is_success
+            with http_client(timeout=5) as http:
+                return http.get(self.query_url(), params={"query": "ASK {}"}).is_success
         except httpx.TransportError:
             return False
 
@@ -119,6 +144,9 @@ class OxigraphServer(Engine):
 
     def query_url(self) -> str:
         return f"{self.url}/query"
+
+    def update_url(self) -> str:
+        return f"{self.url}/update"
 
     def settings(self, base: Settings) -> Settings:
         """Query, update (derived) and Graph Store endpoints."""
@@ -154,6 +182,12 @@ class VirtuosoServer(Engine):
 
     def query_url(self) -> str:
         return f"{self.url}/sparql"
+
+    def update_url(self) -> str:
+        return f"{self.url}/sparql-auth"
+
+    def auth(self) -> httpx.Auth:
+        return httpx.DigestAuth(VIRTUOSO_USER, VIRTUOSO_PASSWORD)
 
     def start(self) -> VirtuosoServer:
         """Start; on a new database, create wise-kg's account (a restart keeps it)."""

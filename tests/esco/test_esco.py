@@ -6,10 +6,9 @@ import gzip
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.helpers import SHARED, TEST_DATA, LiveServer, copy_project
+from tests.helpers import SHARED, TEST_DATA, LiveServer, copy_project, http_client
 from wise_kg.config import Settings
 from wise_kg.errors import EscoFileError
 from wise_kg.esco import diff as esco_diff
@@ -79,7 +78,7 @@ def test_rebuild_keeps_esco(with_esco: Settings) -> None:
 
 @needs_esco
 def test_hierarchy_query_over_http_with_esco(with_esco: Settings) -> None:
-    with LiveServer(with_esco) as live, httpx.Client(base_url=live.url) as client:
+    with LiveServer(with_esco) as live, http_client(live.url) as client:
         top_skills = SKILL + "335228d2-297d-4e0e-a6ee-bc6a8dc110d9"  # "skills" (S)
         rows = client.get("/queries/cq_05", params={"esco": top_skills}).json()["results"][
             "bindings"
@@ -328,7 +327,7 @@ def test_occupations_needing_the_skills_a_profile_links_to(
     )
     build(settings)
     esco.load(settings, FIXTURES / "full", version="fixture")
-    with LiveServer(settings) as live, httpx.Client(base_url=live.url) as client:
+    with LiveServer(settings) as live, http_client(live.url) as client:
         placement = "https://w3id.org/wise-kg/id/area-of-expertise/placement"
         answer = client.get("/queries/cq_15", params={"subject": placement})
         rows = answer.json()["results"]["bindings"]

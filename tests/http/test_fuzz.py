@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, http_client
 from wise_kg.api import create_app
 from wise_kg.config import Settings
 
@@ -49,7 +49,7 @@ def fuzz_server(built: Settings) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def http(fuzz_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fuzz_server.url, timeout=BOUND + 10) as client:
+    with http_client(fuzz_server.url, timeout=BOUND + 10) as client:
         yield client
 
 

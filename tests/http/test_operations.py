@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, http_client
 from wise_kg.config import Settings
 
 ASK = "ASK { ?s ?p ?o }"
@@ -50,7 +50,7 @@ def test_metrics(client: httpx.Client) -> None:
 
 
 def test_ready_follows_the_workers(built: Settings) -> None:
-    with LiveServer(built) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+    with LiveServer(built) as live, http_client(live.url, timeout=30) as client:
         assert client.get("/ready").json()["ready"] is True
         pool = live.server.config.app.state.snapshot.pool
         victim = next(iter(pool._all)).process
@@ -67,7 +67,7 @@ def test_ready_follows_the_workers(built: Settings) -> None:
 
 def test_optional_token_guards_metrics_but_never_reads(built: Settings) -> None:
     settings = built.model_copy(update={"admin_token": SecretStr("s3cret")})
-    with LiveServer(settings) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+    with LiveServer(settings) as live, http_client(live.url, timeout=30) as client:
         assert client.get("/metrics").status_code == 401
         assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200

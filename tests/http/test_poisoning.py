@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.helpers import LiveServer, exchange
+from tests.helpers import LiveServer, exchange, http_client
 from wise_kg.api.deps import SCOPE_KEY, snapshot_of
 from wise_kg.config import Settings
 
@@ -56,7 +56,7 @@ def test_a_clients_host_never_reaches_a_link(
 
 def test_links_come_from_the_configured_public_address(built: Settings) -> None:
     public = built.model_copy(update={"public_url": "https://kg.example.org/wise/"})
-    with LiveServer(public) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+    with LiveServer(public) as live, http_client(live.url, timeout=30) as http:
         void = http.get("/.well-known/void", headers={"Accept": "text/turtle"}).text
         assert "<https://kg.example.org/wise/sparql>" in void
         assert "<https://kg.example.org/wise/dump.nt>" in void
@@ -67,7 +67,7 @@ def test_links_come_from_the_configured_public_address(built: Settings) -> None:
 
 def test_cache_entries_count_their_key_bytes(built: Settings) -> None:
     small = built.model_copy(update={"cache_bytes": 2_000_000})
-    with LiveServer(small) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+    with LiveServer(small) as live, http_client(live.url, timeout=30) as http:
         replays = live.server.config.app.state.replays
         junk = "j" * 12_000
         for i in range(150):  # each a different 12 KB key to a small cacheable answer

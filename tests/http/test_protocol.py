@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, http_client
 from wise_kg.config import Settings
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -32,7 +32,7 @@ def test_runaway_query_is_stopped_while_others_are_answered(strict_server: LiveS
 
     def runaway() -> None:
         started = time.monotonic()
-        with httpx.Client(base_url=strict_server.url, timeout=30) as http:
+        with http_client(strict_server.url, timeout=30) as http:
             response = http.get("/sparql", params={"query": EXPLOSIVE})
         outcome["status"], outcome["text"] = response.status_code, response.text
         outcome["seconds"] = time.monotonic() - started
@@ -40,7 +40,7 @@ def test_runaway_query_is_stopped_while_others_are_answered(strict_server: LiveS
     thread = threading.Thread(target=runaway)
     thread.start()
     time.sleep(0.3)
-    with httpx.Client(base_url=strict_server.url, timeout=30) as http:
+    with http_client(strict_server.url, timeout=30) as http:
         for _ in range(5):
             started = time.monotonic()
             response = http.get("/sparql", params={"query": CHEAP})
@@ -50,7 +50,7 @@ def test_runaway_query_is_stopped_while_others_are_answered(strict_server: LiveS
     assert outcome["status"] == 503
     assert "time limit" in str(outcome["text"])
     assert 2.0 <= float(outcome["seconds"]) <= 3.0  # the limit, plus at most one second
-    with httpx.Client(base_url=strict_server.url, timeout=30) as http:  # replaced, still serving
+    with http_client(strict_server.url, timeout=30) as http:  # replaced, still serving
         for _ in range(3):
             assert http.get("/sparql", params={"query": CHEAP}).status_code == 200
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.helpers import Listener, LiveServer
+from tests.helpers import Listener, LiveServer, http_client
 from tests.helpers import service_spellings as spellings
 
 FORM = "application/x-www-form-urlencoded"
@@ -254,7 +254,7 @@ def test_static_files_are_served_only_from_their_folder(server: LiveServer) -> N
     ids=["one-200KB-header", "200KB-accept", "2000-headers", "1MB-cookie"],
 )
 def test_oversize_headers_are_a_client_error(server: LiveServer, headers: dict[str, str]) -> None:
-    with httpx.Client(base_url=server.url, timeout=10) as http:
+    with http_client(server.url, timeout=10) as http:
         try:
             response = http.get("/sparql", params={"query": CHEAP}, headers=headers)
         except (httpx.RemoteProtocolError, httpx.WriteError, httpx.ReadError):
@@ -262,13 +262,13 @@ def test_oversize_headers_are_a_client_error(server: LiveServer, headers: dict[s
     if response is not None:
         assert 400 <= response.status_code < 500, response.status_code
         assert "Traceback" not in response.text
-    with httpx.Client(base_url=server.url, timeout=10) as http:  # and the server is fine
+    with http_client(server.url, timeout=10) as http:  # and the server is fine
         assert http.get("/health").status_code == 200
 
 
 def test_large_headers_under_the_read_size_are_never_a_server_error(server: LiveServer) -> None:
     """Under 64 KiB, h11 may parse the headers whole (its limit is on incomplete ones)."""
-    with httpx.Client(base_url=server.url, timeout=10) as http:
+    with http_client(server.url, timeout=10) as http:
         for headers in ({"X-Big": "a" * 60_000}, {"Accept": "text/turtle;q=0.5," * 3000}):
             response = http.get("/sparql", params={"query": CHEAP}, headers=headers)
             assert response.status_code in (200, 400, 406, 431), response.status_code

@@ -14,11 +14,10 @@ import threading
 import time
 from collections.abc import Iterator
 
-import httpx
 import psutil
 import pytest
 
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, http_client
 from wise_kg.config import Settings
 
 LIMIT = 2.0
@@ -109,7 +108,7 @@ def test_runaway_is_stopped_and_its_worker_replaced(strict: LiveServer, name: st
 
     def runaway() -> None:
         started = time.monotonic()
-        with httpx.Client(base_url=strict.url, timeout=30) as http:
+        with http_client(strict.url, timeout=30) as http:
             response = http.post(
                 "/sparql",
                 content=RUNAWAYS[name],
@@ -122,7 +121,7 @@ def test_runaway_is_stopped_and_its_worker_replaced(strict: LiveServer, name: st
     thread.start()
     time.sleep(0.2)
     answered = 0
-    with httpx.Client(base_url=strict.url, timeout=30) as http:
+    with http_client(strict.url, timeout=30) as http:
         i = 0
         while thread.is_alive():  # a second client is answered during the runaway query
             i += 1
@@ -156,7 +155,7 @@ def test_runaway_is_stopped_and_its_worker_replaced(strict: LiveServer, name: st
         assert peak[pid] > 0
     else:  # refused by the row or byte cap: the worker stopped the query itself
         assert not killed, (before, after)
-    with httpx.Client(base_url=strict.url, timeout=30) as http:  # and others still answer
+    with http_client(strict.url, timeout=30) as http:  # and others still answer
         for j in range(WORKERS * 2):
             response = http.get("/sparql", params={"query": _cheap(10_000 + j)})
             assert response.status_code == 200
@@ -169,7 +168,7 @@ def test_two_runaways_at_once_then_service_resumes(strict: LiveServer) -> None:
 
     def runaway(query: str) -> None:
         started = time.monotonic()
-        with httpx.Client(base_url=strict.url, timeout=30) as http:
+        with http_client(strict.url, timeout=30) as http:
             status = http.get("/sparql", params={"query": query}).status_code
         results.append((status, time.monotonic() - started))
 
@@ -186,7 +185,7 @@ def test_two_runaways_at_once_then_service_resumes(strict: LiveServer) -> None:
     after = _whole_again(strict)
     assert len(after) == WORKERS and all(after.values()) and not before & set(after)
     assert not any(psutil.pid_exists(pid) for pid in before)
-    with httpx.Client(base_url=strict.url, timeout=30) as http:
+    with http_client(strict.url, timeout=30) as http:
         started = time.monotonic()
         assert http.get("/sparql", params={"query": _cheap(-1)}).status_code == 200
         assert time.monotonic() - started < 1.0
@@ -205,7 +204,7 @@ def test_two_runaways_at_once_then_service_resumes(strict: LiveServer) -> None:
 )
 def test_deeply_nested_query_is_never_a_server_error(strict: LiveServer, query: str) -> None:
     """Answered, stopped or refused: the engine reads these itself now (no rdflib first)."""
-    with httpx.Client(base_url=strict.url, timeout=30) as http:
+    with http_client(strict.url, timeout=30) as http:
         response = http.post(
             "/sparql", content=query, headers={"Content-Type": "application/sparql-query"}
         )
@@ -222,7 +221,7 @@ def test_a_query_slow_to_parse_neither_blocks_others_nor_outlives_the_limit(
 
     def slow_to_parse() -> None:
         started = time.monotonic()
-        with httpx.Client(base_url=strict.url, timeout=60) as http:
+        with http_client(strict.url, timeout=60) as http:
             http.post(
                 "/sparql", content=query, headers={"Content-Type": "application/sparql-query"}
             )
@@ -231,7 +230,7 @@ def test_a_query_slow_to_parse_neither_blocks_others_nor_outlives_the_limit(
     thread = threading.Thread(target=slow_to_parse)
     thread.start()
     time.sleep(0.3)
-    with httpx.Client(base_url=strict.url, timeout=60) as http:
+    with http_client(strict.url, timeout=60) as http:
         started = time.monotonic()
         assert http.get("/health").status_code == 200
         others = time.monotonic() - started

@@ -9,10 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.helpers import SHARED, LiveServer, copy_project
+from tests.helpers import SHARED, LiveServer, copy_project, http_client
 from wise_kg.config import Settings
 from wise_kg.errors import StoreNotBuilt, StoreWriteError
 from wise_kg.store.build import build, is_current
@@ -46,7 +45,7 @@ def test_killed_build_or_import_leaves_the_store_serving(
         assert len(store) == info.quads >= first.quads
     else:
         assert len(store) == first.quads
-    with LiveServer(settings) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+    with LiveServer(settings) as live, http_client(live.url, timeout=30) as client:
         assert client.get("/sparql", params={"query": ASK}).json()["boolean"] is True
         assert client.get("/ready").json()["ready"] is True
 

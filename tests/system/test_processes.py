@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import ServedProcess
+from tests.helpers import ServedProcess, http_client
 from wise_kg.config import Settings
 from wise_kg.store.build import build
 
@@ -79,7 +79,7 @@ def test_no_request_is_lost_while_a_build_is_swapped_in(built: Settings, tmp_pat
         stop = threading.Event()
 
         def ask() -> None:
-            with httpx.Client(base_url=server.url, timeout=10) as client:
+            with http_client(server.url, timeout=10) as client:
                 while not stop.is_set():
                     answer = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
                     if answer.status_code != 200:

@@ -15,11 +15,13 @@ import hashlib
 import io
 import json
 import re
+import ssl
 import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -119,6 +121,7 @@ class RemoteStore:
         self.config = config
         self._http = httpx.Client(
             auth=credentials(config),
+            verify=_tls(),
             headers={"User-Agent": "wise-kg"},
             timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 5.0)),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
@@ -404,6 +407,12 @@ class ChallengeAuth(httpx.Auth):
             if scheme is not None:
                 return scheme
         return None
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS context, made once: each new one reads the CA bundle (~20 ms)."""
+    return httpx.create_ssl_context()
 
 
 def credentials(config: RemoteConfig) -> httpx.Auth | None:

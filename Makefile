@@ -41,8 +41,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/lint-imports
 
+# The tests in parallel processes, then the ones that time or weigh something alone (they
+# would measure the other processes' load); plain `pytest` runs them all in one process.
 test: $(STAMP) $(NODE_STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4 --dist worksteal -m "not timing"
+	$(BIN)/pytest -m timing
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 2; }

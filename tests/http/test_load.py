@@ -44,6 +44,7 @@ def loaded_server(built: Settings) -> Iterator[LiveServer]:
         yield live
 
 
+@pytest.mark.timing
 def test_load_with_runaway_queries(loaded_server: LiveServer) -> None:
     me = os.getpid()  # the server runs in this process; its workers are children of it
     run = load.drive(

@@ -27,6 +27,7 @@ def strict_server(built: Settings) -> Iterator[LiveServer]:
         yield live
 
 
+@pytest.mark.timing
 def test_runaway_query_is_stopped_while_others_are_answered(strict_server: LiveServer) -> None:
     outcome: dict[str, object] = {}
 

@@ -59,6 +59,7 @@ def _ready_again(url: str, seconds: float = 20) -> bool:
     return False
 
 
+@pytest.mark.timing
 def test_memory_bomb_ends_in_time_with_a_clear_error_and_bounded_memory(
     served: ServedProcess,
 ) -> None:
@@ -110,6 +111,7 @@ def _abandon(url: str, query: str, after: float) -> None:
         time.sleep(after)
 
 
+@pytest.mark.timing
 def test_abandoned_runaways_do_not_delay_a_cheap_query(served: ServedProcess) -> None:
     hangers = [
         threading.Thread(target=_abandon, args=(served.url, f"{RUNAWAY} # {i}", 0.5))
@@ -126,6 +128,7 @@ def test_abandoned_runaways_do_not_delay_a_cheap_query(served: ServedProcess) ->
     assert _ready_again(served.url)
 
 
+@pytest.mark.timing
 def test_with_every_worker_busy_a_cheap_query_is_answered_or_told_to_retry(
     served: ServedProcess,
 ) -> None:

@@ -99,6 +99,7 @@ def _cheap(i: int) -> str:
     return f"SELECT (COUNT(*) AS ?n) WHERE {{ ?c <{SKOS}prefLabel> ?l FILTER(?c != <urn:x:{i}>) }}"
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("name", list(RUNAWAYS))
 def test_runaway_is_stopped_and_its_worker_replaced(strict: LiveServer, name: str) -> None:
     before = _workers(strict)
@@ -161,6 +162,7 @@ def test_runaway_is_stopped_and_its_worker_replaced(strict: LiveServer, name: st
             assert response.status_code == 200
 
 
+@pytest.mark.timing
 def test_two_runaways_at_once_then_service_resumes(strict: LiveServer) -> None:
     """Every worker held by a runaway: both stopped on time, then the pool is whole again."""
     before = set(_workers(strict))
@@ -212,6 +214,7 @@ def test_deeply_nested_query_is_never_a_server_error(strict: LiveServer, query: 
     assert response.text.strip() and "Traceback" not in response.text
 
 
+@pytest.mark.timing
 def test_a_query_slow_to_parse_neither_blocks_others_nor_outlives_the_limit(
     strict: LiveServer,
 ) -> None:

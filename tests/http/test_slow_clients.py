@@ -120,6 +120,7 @@ def _closed(sock: socket.socket) -> bool:
     return True
 
 
+@pytest.mark.timing
 def test_idle_and_half_sent_connections_are_cut_off_after_the_header_timeout(
     served: Served,
 ) -> None:
@@ -131,6 +132,7 @@ def test_idle_and_half_sent_connections_are_cut_off_after_the_header_timeout(
     assert HEADER_TIMEOUT - 0.2 < time.monotonic() - started < HEADER_TIMEOUT + 2
 
 
+@pytest.mark.timing
 def test_a_paused_body_is_cut_off_after_the_body_timeout(served: Served) -> None:
     head = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query"
     logged, started = served.log.stat().st_size, time.monotonic()
@@ -142,6 +144,7 @@ def test_a_paused_body_is_cut_off_after_the_body_timeout(served: Served) -> None
     assert not [line for line in served.log_since(logged) if "Traceback" in line]
 
 
+@pytest.mark.timing
 def test_slow_connections_past_the_open_file_limit_leave_other_clients_served(
     served: Served,
 ) -> None:
@@ -173,6 +176,7 @@ def test_slow_connections_past_the_open_file_limit_leave_other_clients_served(
     assert len(lines) <= 2, lines  # at most one line a minute, never one a connection
 
 
+@pytest.mark.timing
 def test_an_endless_header_is_refused_while_it_arrives(served: Served) -> None:
     before = served.rss_kib()
     chunk = b"a" * 65536

@@ -182,3 +182,21 @@ def test_whatever_is_admitted_connects_nowhere(recorder: Recorder, data: st.Data
     except (QueryRefused, QuerySyntaxError):
         return
     assert not _engine_connects(query, recorder), query
+
+
+@pytest.mark.parametrize(
+    ("query", "reads_named"),
+    [
+        ("SELECT * { ?s ?p ?o }", False),
+        ("SELECT * { GRAPH ?g { ?s ?p ?o } }", True),
+        ("select * { graph<urn:g>{ ?s ?p ?o } }", True),
+        ("SELECT * { ?s ?p ?o FILTER(CONTAINS(?o, 'paragraph')) }", True),  # in doubt: may
+        ("SELECT * { ?s ?p ?o } # no GRAPH here", True),
+        ("SELECT * { \\u0047RAPH ?g { ?s ?p ?o } }", True),  # an escaped keyword is read too
+    ],
+)
+def test_a_query_reads_named_graphs_unless_the_word_graph_is_nowhere(
+    query: str, reads_named: bool
+) -> None:
+    """Only a query certain to read no named graph is answered from the merged store."""
+    assert inspect(query).reads_named is reads_named

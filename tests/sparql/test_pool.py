@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pyoxigraph as ox
 import pytest
@@ -101,6 +102,7 @@ def test_a_query_over_the_memory_cap_is_stopped_and_its_worker_replaced(store_pa
     asyncio.run(_with_pool(store_path, work, memory_bytes=64 << 20))
 
 
+@pytest.mark.timing
 def test_a_full_queue_answers_busy_at_once_and_a_waiter_gives_up_in_time(store_path: str) -> None:
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -146,6 +148,11 @@ def test_the_published_graphs_are_one_merged_default_graph_in_a_memory_copy(
         own = await pool.run(  # union_default_graph off: the store's own, empty, default graph
             Job("SELECT * { ?s ?p ?o }", "SELECT", "csv", LIMITS, Dataset()), deadline=deadline
         )
+        alone = await pool.run(  # no named graph read: the store holding the merge alone
+            Job("SELECT * { ?s ?p ?o }", "SELECT", "csv", LIMITS, replace(published, merge=True)),
+            deadline=deadline,
+        )
+        assert alone.first == merged.first
         return merged.first, named.first, own.first
 
     merged, named, own = asyncio.run(_with_pool(path, work))

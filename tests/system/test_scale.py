@@ -398,6 +398,7 @@ def test_a_new_build_on_the_engine_is_served_and_the_old_connections_closed(
         assert not state.snapshot.store._http.is_closed
 
 
+@pytest.mark.timing
 def test_a_slow_engine_is_a_503_within_the_time_limit(remote: Settings, engine: Engine) -> None:
     build(remote)
     slow = remote.model_copy(update={"query_timeout": 1.5, "query_workers": 1})

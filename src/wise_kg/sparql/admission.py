@@ -87,6 +87,7 @@ _OPENING = {"(": "(", "[": "[", "{": "{", "<<(": "(", "<<": "<", "{|": "{"}
 _CLOSING = frozenset({")", "]", "}", ")>>", ">>", "|}"})
 _SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)
 _FROM = re.compile("from", re.IGNORECASE | re.ASCII)
+_GRAPH = re.compile("graph", re.IGNORECASE | re.ASCII)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -108,6 +109,9 @@ class QueryInfo:
     form: str
     from_graphs: tuple[str, ...] = ()
     from_named: tuple[str, ...] = ()
+    #: The word GRAPH is in the text (anywhere: a GRAPH pattern is certain not to be
+    #: there only when it is False), so the query may read named graphs.
+    reads_named: bool = True
 
     @property
     def returns_graph(self) -> bool:
@@ -260,7 +264,8 @@ def inspect(query: str) -> QueryInfo:
         named = i + 1 < len(found) and found[i + 1].text.upper() == "NAMED"
         target = found[i + 1 + named] if i + 1 + named < len(found) else None
         graphs["named" if named else "default"].append(_iri(target, prefixes, base))
-    return QueryInfo(form, tuple(graphs["default"]), tuple(graphs["named"]))
+    reads_named = _GRAPH.search(expanded) is not None
+    return QueryInfo(form, tuple(graphs["default"]), tuple(graphs["named"]), reads_named)
 
 
 def _prologue(found: list[Token]) -> tuple[str, dict[str, str], str]:
@@ -340,7 +345,8 @@ def dataset_for(
     if info.from_graphs or info.from_named:
         return Dataset(from_clauses=True)
     if union_default_graph:  # "the graph": the published graphs; every graph by name
-        return Dataset(default_graphs(stored), tuple(sorted(stored)), explicit=True)
+        published = default_graphs(stored)
+        return Dataset(published, tuple(sorted(stored)), explicit=True, merge=not info.reads_named)
     return Dataset(explicit=False)
 
 

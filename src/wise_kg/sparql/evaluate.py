@@ -41,6 +41,9 @@ class Dataset:
     union: bool = False
     #: The query names its own dataset (FROM / FROM NAMED).
     from_clauses: bool = False
+    #: The default graph is the published graphs and no named graph is read: a worker
+    #: holding their RDF merge as a store of its own may answer from that.
+    merge: bool = False
 
     def engine_options(self) -> dict[str, object]:
         """Keyword arguments for :meth:`pyoxigraph.Store.query`."""

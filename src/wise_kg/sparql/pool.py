@@ -210,51 +210,65 @@ class _Waits:
             self._ticking = False
 
 
-def _open(spec: StoreSpec, settings: WorkerSettings) -> tuple[Any, Dataset | None]:
-    """Open the build a worker serves, copied into memory when it is small enough.
+@dataclass(frozen=True)
+class _Opened:
+    """What a worker answers from: the build, and in memory the merge of its published graphs.
 
-    The copy also holds the published graphs merged into its default graph, so that
-    a query over "the graph" reads one graph instead of a union of several (half the
-    time of a scan). Returns the store and the dataset that default graph stands for
-    (None when there is no such copy).
+    SPARQL's default graph over several graphs is their RDF merge (a triple stated in
+    two graphs is one triple), which the engine does not make of a list of graphs.
+    A memory copy therefore holds the merge as its own default graph, and a second
+    store holds the merge alone: a query that reads no named graph scans that one,
+    of half the quads (measured: 6-7 ms against 8-9 ms for a substring search).
     """
+
+    store: Any
+    #: The published graphs whose merge the copy's default graph and ``merged`` hold.
+    published: tuple[str, ...] | None = None
+    merged: Any = None
+
+    def for_job(self, dataset: Dataset) -> tuple[Any, Dataset]:
+        """The store to ask, and the dataset to ask it for."""
+        if self.published is None:
+            return self.store, dataset
+        if dataset.explicit and dataset.default_graphs == self.published:
+            if dataset.merge:
+                return self.merged, Dataset()
+            return self.store, Dataset()  # every graph by name, the merge as default graph
+        if dataset.explicit or dataset.union or dataset.from_clauses:
+            return self.store, dataset
+        # The store's own default graph, empty in every build (union default graph off).
+        return self.store, Dataset((), dataset.named_graphs, explicit=True)
+
+
+def _open(spec: StoreSpec, settings: WorkerSettings) -> _Opened:
+    """Open the build a worker serves, copied into memory when it is small enough."""
     from wise_kg.graphs import default_graphs
 
     store = spec.open()
     if spec.remote or not 0 < len(store) <= settings.in_memory_quads:
-        return store, None
+        return _Opened(store)
     import pyoxigraph as ox
 
     copy = ox.Store()
     copy.bulk_extend(store)
-    named = sorted(g.value for g in copy.named_graphs())
-    published = default_graphs(named)
-    if not published or next(copy.quads_for_pattern(None, None, None, ox.DefaultGraph()), None):
-        return copy, None
-    for graph in published:  # read from the copy, not the disk again (measured: 0.8 s vs 1.8 s)
-        copy.bulk_extend(
-            [
-                ox.Quad(q.subject, q.predicate, q.object)
-                for q in copy.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-            ]
+    if next(copy.quads_for_pattern(None, None, None, ox.DefaultGraph()), None):
+        return _Opened(copy)  # not a build of ours: its default graph is its own
+    published = default_graphs(sorted(g.value for g in copy.named_graphs()))
+    merged = ox.Store()
+    for graph in published:  # read from the copy, not from the disk a second time
+        merged.bulk_extend(
+            ox.Quad(q.subject, q.predicate, q.object)
+            for q in copy.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         )
-    return copy, Dataset(tuple(published), tuple(named), explicit=True)
-
-
-def _on_copy(dataset: Dataset, merged: Dataset | None) -> Dataset:
-    """The dataset to ask a worker's store for: on a copy whose default graph holds the
-    merged published graphs, "the graph" is that default graph, and "the store's own
-    default graph" (empty in every build) is an empty one."""
-    if merged is None or dataset.explicit or dataset.union or dataset.from_clauses:
-        return Dataset() if dataset == merged else dataset
-    return Dataset((), merged.named_graphs, explicit=True)
+    copy.bulk_extend(merged)
+    return _Opened(copy, tuple(published), merged)
 
 
 def _worker_main(conn: Connection, spec: StoreSpec, settings: WorkerSettings) -> None:
     """A worker's loop: open the build, confine itself, answer jobs until the pipe closes."""
     from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 
-    store, merged = _open(spec, settings)
+    opened = _open(spec, settings)
     if not spec.remote:  # the embedded store: nothing to reach over the network
         confined = forbid_network() or (
             None if network_is_forbidden() else "the seccomp filter did not take effect"
@@ -270,13 +284,14 @@ def _worker_main(conn: Connection, spec: StoreSpec, settings: WorkerSettings) ->
         except (EOFError, OSError):
             return
         try:
+            store, dataset = opened.for_job(job.dataset)
             body = evaluate(
                 store,
                 job.query,
                 job.form,
                 by_name(job.format_name, formats).engine,
                 limits=job.limits,
-                dataset=_on_copy(job.dataset, merged),
+                dataset=dataset,
                 bindings=job.bindings,
                 base_iri=job.base_iri,
             )

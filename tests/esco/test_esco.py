@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 from tests.helpers import SHARED, TEST_DATA, LiveServer, copy_project, http_client
 from wise_kg.config import Settings
@@ -92,6 +93,26 @@ def test_hierarchy_query_over_http_with_esco(with_esco: Settings) -> None:
         assert "networking-and-community-thinking" in linked or any(
             "networking-and-community-thinking" in v["value"] for r in rows for v in r.values()
         )
+
+
+@needs_esco
+def test_a_triple_in_two_published_graphs_is_one_answer_over_http(with_esco: Settings) -> None:
+    """SPARQLWrapper asks for the types of a skill the data describes and ESCO too: each
+    type once (the default graph is an RDF merge), with or without a GRAPH pattern."""
+    skill = "http://data.europa.eu/esco/skill/a4fe0844-8544-4a0a-a796-c1d3071598e2"
+    plain = f"SELECT ?t WHERE {{ <{skill}> a ?t }}"
+    graphs = (
+        f"SELECT ?t WHERE {{ <{skill}> a ?t FILTER EXISTS {{ GRAPH ?g {{ <{skill}> a ?t }} }} }}"
+    )
+    with LiveServer(with_esco) as live:
+        answers = []
+        for query in (plain, graphs):
+            client = SPARQLWrapper(live.url + "/sparql")
+            client.setQuery(query)
+            client.setReturnFormat(JSON)
+            rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+            answers.append(sorted(row["t"]["value"] for row in rows))
+    assert answers[0] == answers[1] == sorted(set(answers[0])) and len(answers[0]) >= 2
 
 
 def test_full_download_layout_and_languages(settings: Settings) -> None:

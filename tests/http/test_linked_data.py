@@ -69,10 +69,17 @@ def _english_label(graph: Graph, path: str) -> str:
     return next(str(label) for label in labels if label.language == "en")
 
 
+#: Each resource's Turtle, by server and path: asked and parsed once (the tests only read it).
+_TURTLE: dict[tuple[str, str], Graph] = {}
+
+
 def _turtle(client: httpx.Client, path: str) -> Graph:
-    response = client.get(f"/id/{path}", headers={"Accept": "text/turtle"})
-    assert response.status_code == 200
-    return Graph().parse(data=response.text, format="turtle")
+    key = (str(client.base_url), path)
+    if key not in _TURTLE:
+        response = client.get(f"/id/{path}", headers={"Accept": "text/turtle"})
+        assert response.status_code == 200
+        _TURTLE[key] = Graph().parse(data=response.text, format="turtle")
+    return _TURTLE[key]
 
 
 @pytest.mark.parametrize("path", SAMPLES)

@@ -49,7 +49,7 @@ def test_load_with_runaway_queries(loaded_server: LiveServer) -> None:
     me = os.getpid()  # the server runs in this process; its workers are children of it
     run = load.drive(
         loaded_server.url,
-        seconds=10,
+        seconds=6,
         clients=8,
         slow_clients=1,
         slow_pause=0.5,

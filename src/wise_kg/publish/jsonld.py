@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -233,8 +234,12 @@ def _from_pyld_term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Li
     return ox.Literal(term["value"], datatype=ox.NamedNode(datatype))
 
 
-def _dataset(triples: list[ox.Triple]) -> dict[str, list[dict[str, dict[str, str]]]]:
-    """The triples as a pyld RDF dataset (default graph only), with no text format between."""
+def pyld_dataset(triples: Iterable[ox.Triple]) -> dict[str, list[dict[str, dict[str, str]]]]:
+    """The triples as a pyld RDF dataset (default graph only), with no text format between.
+
+    (pyld's own N-Quads reader checks each triple against every one before it: on the
+    release's 10,000 triples, 5 s of its 6.)
+    """
     return {
         "@default": [
             {
@@ -335,7 +340,7 @@ def document(
     none is ever dropped.
     """
     options = {"documentLoader": loader, "base": None}
-    nodes = jsonld.from_rdf(_dataset(triples), options)
+    nodes = jsonld.from_rdf(pyld_dataset(triples), options)
     # Frame forward from the resource, in expanded form (no context yet).
     frame = {"@id": iri, "@embed": "@always"}
     framed = jsonld.frame(nodes, frame, {**options, "omitGraph": True})
@@ -348,7 +353,7 @@ def document(
     placed = {_key(t) for t in to_triples([root])}
     missing = [t for t in triples if _is_ground(t) and _key(t) not in placed]
     if missing:
-        root["@included"] = jsonld.from_rdf(_dataset(missing), options)
+        root["@included"] = jsonld.from_rdf(pyld_dataset(missing), options)
     local = context()
     if language != "en":
         local["@context"]["@language"] = language

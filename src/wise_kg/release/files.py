@@ -63,8 +63,7 @@ def _write_rdf(path: Path, items: list, fmt: Format) -> None:
 
 def jsonld_document(triples: list[ox.Triple]) -> dict:
     """The triples as one JSON-LD document compacted with our context, held inline."""
-    nquads = ox.serialize(triples, format=ox.RdfFormat.N_QUADS).decode("utf-8")
-    expanded = pyld.from_rdf(nquads, {"format": "application/n-quads"})
+    expanded = pyld.from_rdf(jsonld.pyld_dataset(dict.fromkeys(triples)), {})
     return pyld.compact(expanded, jsonld.context(), {"documentLoader": jsonld.loader})
 
 

@@ -89,9 +89,11 @@ def evaluate(
 
     The engine's answer must be of the form admission read (else the query is
     refused: the two readings disagree). Triples are taken up to one past the row
-    cap; a result set is written up to the byte cap and, only when it is long
-    enough to hold more rows than the cap, its rows are counted from what was written.
-    An answer over a cap is refused with :class:`ResultTooLarge`, never truncated.
+    cap. A result set is written up to the byte cap, its rows bounded from above as
+    the bytes come (:func:`most_rows`): the writing stops as soon as that bound passes
+    the row cap, and the rows are then counted exactly (the query run once more, up to
+    one row past the cap). An answer over a cap is refused with :class:`ResultTooLarge`,
+    never truncated.
     """
     options = dataset.engine_options()
     options["base_iri"] = base_iri
@@ -108,21 +110,22 @@ def evaluate(
                 f"The query was read as a {form} query but the engine reads it otherwise; "
                 "it is refused rather than guessed at."
             )
-        out = _Bounded(limits)
         if read == "GRAPH":  # the embedded engine's QueryTriples, or a remote engine's triples
+            out = _Bounded(limits)
             triples = list(islice(answer, limits.rows + 1))
             if len(triples) > limits.rows:
                 raise ResultTooLarge(out.too_many_rows())
             ox.serialize(triples, out, format=engine_format)
             return bytes(out.data)
-        answer.serialize(out, format=engine_format)
-        body = bytes(out.data)
-        # Counted exactly (by running the query again) only when a cheap upper bound of the
-        # rows is over the cap: in practice, only for answers that are over it.
-        over = read == "SELECT" and most_rows(body, engine_format) > limits.rows
-        if over and _more_rows_than(store, query, options, limits.rows):
-            raise ResultTooLarge(out.too_many_rows())
-        return body
+        out = _Bounded(limits, _ROW_MARKS.get(engine_format) if read == "SELECT" else None)
+        try:
+            answer.serialize(out, format=engine_format)
+        except _OverRows:
+            if _more_rows_than(store, query, options, limits.rows):
+                raise ResultTooLarge(out.too_many_rows()) from None
+            out = _Bounded(limits)  # the bound counted marks inside values: write it all
+            store.query(query, **options).serialize(out, format=engine_format)
+        return bytes(out.data)
     except _TooLong:
         # Say which cap: a result set is counted (once more, only on this error path).
         over_rows = form == "SELECT" and _more_rows_than(store, query, options, limits.rows)
@@ -143,11 +146,24 @@ def most_rows(body: bytes, engine_format: ox.QueryResultsFormat) -> int:
     ...           ox.QueryResultsFormat.JSON)
     2
     """
-    if engine_format == ox.QueryResultsFormat.JSON:
-        return 1 + body.count(b',{"') + body.count(b",{}") if b"[{" in body else 0
-    if engine_format == ox.QueryResultsFormat.XML:
-        return body.count(b"<result>")
-    return max(body.count(b"\n") - 1, 0)
+    marks = _ROW_MARKS[engine_format]
+    return max(marks.first + sum(body.count(mark) for mark in marks.marks), 0)
+
+
+@dataclass(frozen=True)
+class _RowMarks:
+    """The byte strings that start a row in a result format, and what to add to their count."""
+
+    marks: tuple[bytes, ...]
+    first: int
+
+
+_ROW_MARKS = {
+    ox.QueryResultsFormat.JSON: _RowMarks((b',{"', b",{}", b"[{"), 0),
+    ox.QueryResultsFormat.XML: _RowMarks((b"<result>",), 0),
+    ox.QueryResultsFormat.CSV: _RowMarks((b"\n",), -1),
+    ox.QueryResultsFormat.TSV: _RowMarks((b"\n",), -1),
+}
 
 
 def _more_rows_than(store: ox.Store, query: str, options: dict[str, object], rows: int) -> bool:
@@ -174,12 +190,19 @@ class _TooLong(Exception):
     """Raised by :class:`_Bounded` to stop the engine's writer early."""
 
 
-class _Bounded(io.RawIOBase):
-    """A write-only buffer that refuses to grow past the byte cap."""
+class _OverRows(Exception):
+    """Raised by :class:`_Bounded` when what was written may hold more rows than the cap."""
 
-    def __init__(self, limits: Limits):
+
+class _Bounded(io.RawIOBase):
+    """A write-only buffer that refuses to grow past the byte cap, and, given a format's
+    row marks, stops once the rows written may be more than the row cap."""
+
+    def __init__(self, limits: Limits, rows: _RowMarks | None = None):
         super().__init__()
-        self.data, self.limits = bytearray(), limits
+        self.data, self.limits, self.rows = bytearray(), limits, rows
+        self._marks = 0 if rows is None else rows.first
+        self._counted = 0  # where the next count starts (a mark may straddle two writes)
 
     def writable(self) -> bool:
         return True
@@ -188,6 +211,12 @@ class _Bounded(io.RawIOBase):
         if len(self.data) + len(chunk) > self.limits.bytes:
             raise _TooLong
         self.data += chunk
+        if self.rows is not None:
+            for mark in self.rows.marks:
+                self._marks += self.data.count(mark, max(self._counted - len(mark) + 1, 0))
+            self._counted = len(self.data)
+            if self._marks > self.limits.rows:
+                raise _OverRows
         return len(chunk)
 
     def too_many_rows(self) -> str:

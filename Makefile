@@ -47,7 +47,7 @@ lint: $(STAMP)
 # them all in one process.
 test: $(STAMP) $(NODE_STAMP) lint
 	@log=$$(mktemp); \
-	nice -n 19 $(BIN)/pytest -n 4 --dist worksteal -m "not timing" >"$$log" 2>&1 & rest=$$!; \
+	nice -n 19 $(BIN)/pytest -n 3 --dist worksteal -m "not timing" >"$$log" 2>&1 & rest=$$!; \
 	$(BIN)/pytest -p no:cacheprovider -m timing; timing=$$?; \
 	wait $$rest; others=$$?; cat "$$log"; rm -f "$$log"; \
 	test $$timing = 0 && test $$others = 0

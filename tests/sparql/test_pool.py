@@ -6,11 +6,12 @@ import asyncio
 import time
 from dataclasses import replace
 
+import psutil
 import pyoxigraph as ox
 import pytest
 
 from tests.helpers import Recorder
-from wise_kg.errors import QueryEvaluationError, QueryOverMemory, ServerBusy
+from wise_kg.errors import QueryEvaluationError, QueryOverMemory, QueryTimeout, ServerBusy
 from wise_kg.sparql.evaluate import Dataset, Limits
 from wise_kg.sparql.pool import CHUNK, Job, QueryPool, WorkerSettings
 from wise_kg.store.embedded import BuildFolder
@@ -159,3 +160,24 @@ def test_the_published_graphs_are_one_merged_default_graph_in_a_memory_copy(
     assert merged.decode().splitlines() == ["o,p,s", "o,urn:x:p,urn:x:s"]  # one row, not two
     assert sorted(named.decode().splitlines()[1:]) == stored
     assert own.decode().splitlines() == ["o,p,s"]
+
+
+def test_a_worker_stopped_just_before_the_pool_closes_does_not_outlive_it(
+    store_path: str,
+) -> None:
+    """A runaway past its deadline, then the pool closed at once (a server stopping, an
+    old build's pool retired): its worker is dead, not left computing on its own."""
+
+    async def work(pool: QueryPool) -> list[int]:
+        pids = [w.process.pid for w in pool._all]
+        runaway = _job("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+        with pytest.raises(QueryTimeout):
+            await pool.run(runaway, deadline=time.monotonic() + 0.3)
+        return pids
+
+    pids = asyncio.run(_with_pool(store_path, work))
+    time.sleep(0.5)
+    alive = [
+        pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
+    ]
+    assert alive == []

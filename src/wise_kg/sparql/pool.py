@@ -363,10 +363,14 @@ class _Worker:
             raise errors.QueryFailed("a query worker did not start")
         self.confinement = message[1]
 
-    def stop(self) -> None:
-        self.conn.close()
+    def kill(self) -> None:
+        """Kill the process at once (it may be deep in a query: nothing else stops it)."""
         if self.process.is_alive():
             self.process.kill()
+
+    def stop(self) -> None:
+        self.conn.close()
+        self.kill()
         self.process.join(timeout=5)
 
 
@@ -390,6 +394,7 @@ class QueryPool:
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._all: set[_Worker] = set()
         self._replacing: set[asyncio.Task[None]] = set()
+        self._closed = False
         self._waits = _Waits()
         #: Why the workers could not be kept off the network (None: they are).
         self.confinement: str | None = None
@@ -410,6 +415,9 @@ class QueryPool:
         return worker
 
     def _join(self, worker: _Worker) -> None:
+        if self._closed:  # a replacement that came up after the pool was closed
+            worker.stop()
+            return
         worker.pipe = PipeEnd(worker.conn)
         asyncio.get_running_loop().add_reader(worker.pipe.fd, self._readable, worker)
         self._all.add(worker)
@@ -464,10 +472,13 @@ class QueryPool:
         self._join(await loop.run_in_executor(None, self._spawn))
 
     def _retire(self, worker: _Worker) -> None:
-        """Replace a worker in the background, so the answer at hand is not delayed."""
+        """Kill a worker now and replace it in the background, so the answer at hand is
+        not delayed. (Killed here, not in the background task: a pool closed before that
+        task ran left the worker running its runaway query, outliving the server.)"""
         if worker.retired:
             return
         worker.retired = True
+        worker.kill()
         task = asyncio.get_running_loop().create_task(self._replace(worker))
         self._replacing.add(task)
         task.add_done_callback(self._replacing.discard)
@@ -581,6 +592,7 @@ class QueryPool:
 
     def close(self) -> None:
         """Stop every worker (from the event loop's thread)."""
+        self._closed = True
         for worker in list(self._all):
             self._leave(worker)
             worker.stop()

@@ -465,19 +465,19 @@ class QueryPool:
             asyncio.get_running_loop().remove_reader(worker.conn.fileno())
 
     async def _replace(self, worker: _Worker) -> None:
-        """Kill a worker and, once a fresh one is ready, make that one available."""
-        self._leave(worker)
+        """Reap a worker and, once a fresh one is ready, make that one available."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, worker.stop)
         self._join(await loop.run_in_executor(None, self._spawn))
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker now and replace it in the background, so the answer at hand is
-        not delayed. (Killed here, not in the background task: a pool closed before that
-        task ran left the worker running its runaway query, outliving the server.)"""
+        not delayed. It leaves the pool at once: nothing waits on the background task for
+        a stopped query to stop (nor counts the worker among the pool's meanwhile)."""
         if worker.retired:
             return
         worker.retired = True
+        self._leave(worker)  # no longer the pool's, even while it takes a moment to die
         worker.kill()
         task = asyncio.get_running_loop().create_task(self._replace(worker))
         self._replacing.add(task)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 from tests.helpers import LiveServer, http_client
 from wise_kg.config import Settings
@@ -92,6 +93,22 @@ def test_protocol_graph_parameters_select_stored_graphs(client: httpx.Client) ->
         },
     ).json()["results"]["bindings"]
     assert [row["g"]["value"] for row in named] == [GRAPH + "data"]
+
+
+def test_the_published_graphs_as_default_graph_still_name_only_the_named_graphs_asked(
+    server: LiveServer,
+) -> None:
+    """SPARQLWrapper names the published graphs as the default graph and one other graph
+    as the only named graph: GRAPH ?g ranges over that one (a worker answering from its
+    copy's merged default graph must not widen the named graphs to all it holds)."""
+    client = SPARQLWrapper(server.url + "/sparql")
+    for name in ("data", "ontology"):
+        client.addDefaultGraph(GRAPH + name)
+    client.addNamedGraph(GRAPH + "shapes")
+    client.setQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    client.setReturnFormat(JSON)
+    rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+    assert [row["g"]["value"] for row in rows] == [GRAPH + "shapes"]
 
 
 @pytest.mark.parametrize(

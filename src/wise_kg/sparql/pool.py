@@ -223,17 +223,20 @@ class _Opened:
 
     store: Any
     #: The published graphs whose merge the copy's default graph and ``merged`` hold.
-    published: tuple[str, ...] | None = None
+    published: frozenset[str] | None = None
     merged: Any = None
+    #: Every named graph of the copy.
+    named: frozenset[str] = frozenset()
 
     def for_job(self, dataset: Dataset) -> tuple[Any, Dataset]:
         """The store to ask, and the dataset to ask it for."""
         if self.published is None:
             return self.store, dataset
-        if dataset.explicit and dataset.default_graphs == self.published:
-            if dataset.merge:
+        if dataset.explicit and set(dataset.default_graphs) == self.published:
+            if dataset.merge:  # reads no named graph
                 return self.merged, Dataset()
-            return self.store, Dataset()  # every graph by name, the merge as default graph
+            if set(dataset.named_graphs) == self.named:  # the merge, and every graph by name
+                return self.store, Dataset()
         if dataset.explicit or dataset.union or dataset.from_clauses:
             return self.store, dataset
         # The store's own default graph, empty in every build (union default graph off).
@@ -253,7 +256,8 @@ def _open(spec: StoreSpec, settings: WorkerSettings) -> _Opened:
     copy.bulk_extend(store)
     if next(copy.quads_for_pattern(None, None, None, ox.DefaultGraph()), None):
         return _Opened(copy)  # not a build of ours: its default graph is its own
-    published = default_graphs(sorted(g.value for g in copy.named_graphs()))
+    named = frozenset(g.value for g in copy.named_graphs())
+    published = default_graphs(sorted(named))
     merged = ox.Store()
     for graph in published:  # read from the copy, not from the disk a second time
         merged.bulk_extend(
@@ -261,7 +265,7 @@ def _open(spec: StoreSpec, settings: WorkerSettings) -> _Opened:
             for q in copy.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         )
     copy.bulk_extend(merged)
-    return _Opened(copy, tuple(published), merged)
+    return _Opened(copy, frozenset(published), merged, named)
 
 
 def _worker_main(conn: Connection, spec: StoreSpec, settings: WorkerSettings) -> None:

@@ -147,7 +147,7 @@ def most_rows(body: bytes, engine_format: ox.QueryResultsFormat) -> int:
     2
     """
     marks = _ROW_MARKS[engine_format]
-    return max(marks.first + sum(body.count(mark) for mark in marks.marks), 0)
+    return max(marks.first + marks.count(body, 0), 0)
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,10 @@ class _RowMarks:
 
     marks: tuple[bytes, ...]
     first: int
+
+    def count(self, data: bytearray | bytes, since: int) -> int:
+        """The marks in ``data`` that end after ``since`` (each counted once across writes)."""
+        return sum(data.count(mark, max(since - len(mark) + 1, 0)) for mark in self.marks)
 
 
 _ROW_MARKS = {
@@ -212,8 +216,7 @@ class _Bounded(io.RawIOBase):
             raise _TooLong
         self.data += chunk
         if self.rows is not None:
-            for mark in self.rows.marks:
-                self._marks += self.data.count(mark, max(self._counted - len(mark) + 1, 0))
+            self._marks += self.rows.count(self.data, self._counted)
             self._counted = len(self.data)
             if self._marks > self.limits.rows:
                 raise _OverRows

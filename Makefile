@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: serve test build validate lint bench clean
+.PHONY: serve test build validate lint tidy bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ build: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/wise-kg validate
+
+# The Turtle sources rewritten in their house serialization (the tests require it).
+tidy: $(STAMP)
+	$(BIN)/wise-kg tidy
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import pyoxigraph as ox
 
-from wise_kg import __version__, errors
+from wise_kg import __version__, errors, turtle_style
 from wise_kg.config import Settings, flag
 from wise_kg.errors import ValidationFailed, WiseKgError
 from wise_kg.esco import diff as esco_diff
@@ -23,7 +23,7 @@ from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
 from wise_kg.release import assemble as releases
 from wise_kg.release import changes, w3id
 from wise_kg.release import files as release_files
-from wise_kg.sources.reader import load_sources
+from wise_kg.sources.reader import discover, load_sources
 from wise_kg.sparql import queries
 from wise_kg.sparql.admission import inspect
 from wise_kg.sparql.local import answer
@@ -274,6 +274,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tidy(args: argparse.Namespace) -> int:
+    """Write the Turtle sources in the house serialization (``--check``: only name them)."""
+    files = args.files or [path for group in discover(_settings(args)).values() for path in group]
+    untidy = [path for path in files if turtle_style.tidy(path, write=not args.check)]
+    for path in untidy:
+        print(f"{'not tidy' if args.check else 'tidied'}: {path}")
+    return 1 if args.check and untidy else 0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -337,6 +346,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("new", help="the newer release, store or file")
     p.add_argument("--format", choices=["text", "turtle"], default="text")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("tidy", parents=[common], help="write the Turtle sources in house style")
+    p.add_argument("files", nargs="*", type=Path, help="Turtle files (default: the sources)")
+    p.add_argument("--check", action="store_true", help="change nothing; name untidy files")
+    p.set_defaults(func=cmd_tidy)
     return top
 
 

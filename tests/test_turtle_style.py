@@ -186,7 +186,7 @@ _STATEMENTS = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_STATEMENTS)
 def test_house_serialization_keeps_the_graph_and_is_a_fixed_point(
     statements: list[tuple[str, list[tuple[str, str]]]],

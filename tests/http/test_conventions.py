@@ -4,9 +4,13 @@ CORS, one reading of each parameter — each against a real uvicorn on 127.0.0.1
 from __future__ import annotations
 
 import gzip
+import json
+import socket
 
 import httpx
 import pytest
+
+from tests.helpers import LiveServer, parse_response
 
 PLACEMENT = "/id/need/placement"
 AREA = "https://w3id.org/wise-kg/id/area/business-competences"
@@ -64,6 +68,60 @@ def test_allow_names_what_each_route_accepts(
     answer = http.request(method, path)
     assert answer.status_code == 405
     assert sorted(answer.headers["allow"].split(", ")) == sorted(allowed.split(", "))
+
+
+# --- connections: pipelining, HEAD, close -----------------------------------------------
+
+
+def _responses(url: str, requests: list[str]) -> list[bytes]:
+    """Send every request in one write on one connection (the last closing it), and split
+    what comes back into responses by their Content-Length."""
+    host, port = url.removeprefix("http://").split(":")
+    heads = [f"{r}\r\nHost: {host}:{port}\r\n" for r in requests]
+    heads[-1] += "Connection: close\r\n"
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall("".join(h + "\r\n" for h in heads).encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    found = []
+    for request in requests[:-1]:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = parse_response(head + b"\r\n\r\n").header("content-length")
+        size = 0 if request.startswith("HEAD") else int(length or 0)
+        found.append(head + b"\r\n\r\n" + rest[:size])
+        data = rest[size:]
+    return [*found, data]  # the last: whatever came before the server closed
+
+
+def test_pipelined_requests_are_answered_whole_and_in_order(live: LiveServer) -> None:
+    requests = [
+        "GET /health HTTP/1.1",
+        "HEAD /id/need/placement HTTP/1.1",
+        "GET /sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\nAccept: application/json",
+        "GET /nothing-here HTTP/1.1",
+        "GET /id/need/placement HTTP/1.1\r\nAccept: text/turtle",
+    ]
+    answers = [parse_response(raw) for raw in _responses(live.url, requests)]
+    assert [a.status for a in answers] == [200, 200, 200, 404, 200]
+    assert answers[1].body == b"" and int(answers[1].header("content-length") or 0) > 0
+    assert json.loads(answers[2].body)["boolean"] is True
+    assert (answers[4].header("content-type") or "").startswith("text/turtle")
+    assert b"prefLabel" in answers[4].body
+
+
+def test_a_head_answer_arrives_alone_and_the_connection_closes(live: LiveServer) -> None:
+    (raw,) = _responses(live.url, ["HEAD /dump.nt HTTP/1.1"])
+    answer = parse_response(raw)
+    assert answer.status == 200 and answer.body == b""
+    assert int(answer.header("content-length") or 0) > 0
+
+
+def test_a_streamed_answer_arrives_whole_before_the_connection_closes(live: LiveServer) -> None:
+    (raw,) = _responses(live.url, ["GET /dump.nt HTTP/1.1"])
+    answer = parse_response(raw)
+    assert answer.status == 200
+    assert len(answer.body) == int(answer.header("content-length") or 0) > 100_000
 
 
 # --- compression ------------------------------------------------------------------------

@@ -181,3 +181,17 @@ def test_a_worker_stopped_just_before_the_pool_closes_does_not_outlive_it(
         pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
     ]
     assert alive == []
+
+
+def test_a_job_reaches_its_worker_as_it_was_made() -> None:
+    job = Job(
+        "SELECT * WHERE { ?s ?p $o }",
+        "SELECT",
+        "json",
+        Limits(rows=10, bytes=1000),
+        Dataset(("urn:a", "urn:b"), ("urn:c",), explicit=True, merge=True),
+        (("o", "iri", "urn:x"),),
+        "https://w3id.org/wise-kg/",
+    )
+    assert Job.decoded(job.encoded) == job
+    assert job.encoded == Job.decoded(job.encoded).encoded  # the ETag's input is stable

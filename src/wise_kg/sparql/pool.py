@@ -76,8 +76,19 @@ class Job:
 
     @cached_property
     def encoded(self) -> bytes:
-        """The job as sent to a worker; equal jobs encode to equal bytes (an ETag's input)."""
-        return pickle.dumps(self, pickle.HIGHEST_PROTOCOL)
+        """The job as sent to a worker; equal jobs encode to equal bytes (an ETag's input).
+
+        Plain tuples, not the dataclasses: pickling those cost 5.7 µs a job against 1.3.
+        """
+        limits, dataset = tuple(vars(self.limits).values()), tuple(vars(self.dataset).values())
+        plain = (self.query, self.form, self.format_name, limits, dataset)
+        return pickle.dumps((*plain, self.bindings, self.base_iri), pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def decoded(cls, data: bytes) -> Job:
+        """The job a worker was sent (:attr:`encoded`)."""
+        query, form, format_name, limits, dataset, bindings, base_iri = pickle.loads(data)
+        return cls(query, form, format_name, Limits(*limits), Dataset(*dataset), bindings, base_iri)
 
 
 @dataclass(frozen=True)
@@ -252,20 +263,30 @@ def _open(spec: StoreSpec, settings: WorkerSettings) -> _Opened:
         return _Opened(store)
     import pyoxigraph as ox
 
+    # Copied one predicate at a time: a scan of one predicate (every skos:prefLabel, say)
+    # then reads memory laid out in the order it reads it. Measured on WISE + ESCO, five
+    # processes each (the engine seeds its hash maps per process): a substring search over
+    # every label 3.2-5.6 ms, median 4.0, against 4.1-8.2 ms, median 6.6, when copied in
+    # the order of the disk store's index; 0.6 s more to open, no more memory.
+    every = "SELECT DISTINCT ?p { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    predicates = [row["p"] for row in store.query(every)]
     copy = ox.Store()
-    copy.bulk_extend(store)
+    for predicate in predicates:
+        copy.bulk_extend(store.quads_for_pattern(None, predicate, None))
     if next(copy.quads_for_pattern(None, None, None, ox.DefaultGraph()), None):
         return _Opened(copy)  # not a build of ours: its default graph is its own
     named = frozenset(g.value for g in copy.named_graphs())
-    published = default_graphs(sorted(named))
+    published = [ox.NamedNode(graph) for graph in default_graphs(sorted(named))]
     merged = ox.Store()
-    for graph in published:  # read from the copy, not from the disk a second time
+    for predicate in predicates:  # read from the copy, not from the disk a second time
         merged.bulk_extend(
             ox.Quad(q.subject, q.predicate, q.object)
-            for q in copy.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            for graph in published
+            for q in copy.quads_for_pattern(None, predicate, None, graph)
         )
-    copy.bulk_extend(merged)
-    return _Opened(copy, frozenset(published), merged, named)
+    for predicate in predicates:
+        copy.bulk_extend(merged.quads_for_pattern(None, predicate, None))
+    return _Opened(copy, frozenset(g.value for g in published), merged, named)
 
 
 def _worker_main(conn: Connection, spec: StoreSpec, settings: WorkerSettings) -> None:
@@ -284,7 +305,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, settings: WorkerSettings) ->
     conn.send(("ready", confined))  # store open, confined: it may be given jobs now
     while True:
         try:
-            job: Job = pickle.loads(conn.recv_bytes())
+            job = Job.decoded(conn.recv_bytes())
         except (EOFError, OSError):
             return
         try:

@@ -222,6 +222,21 @@ def test_two_host_headers_are_refused(served: Served) -> None:
     assert b"Host" in answer
 
 
+def test_an_http_1_1_request_without_host_is_refused(served: Served) -> None:
+    with served.connect() as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\n\r\n")
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"Host header" in answer
+
+
+def test_an_http_1_0_request_without_host_is_answered(served: Served) -> None:
+    with served.connect() as sock:
+        sock.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
 def test_forwarded_headers_are_trusted_from_the_configured_proxies_only() -> None:
     assert uvicorn_options(Settings())["proxy_headers"] is False
     options = uvicorn_options(Settings(trusted_proxies="10.0.0.0/8, 192.168.1.1"))

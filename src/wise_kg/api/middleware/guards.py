@@ -22,7 +22,8 @@ class RequestGuard:
     * a request with both Content-Length and Transfer-Encoding (400, RFC 9112 §6.1), so no
       second request can hide in its body;
     * a request with more than one Host header (400, RFC 9112 §3.2): a proxy and the app
-      could each read a different one;
+      could each read a different one; and an HTTP/1.1 request with none (400, the same
+      section: the server may not guess which host was meant);
     * headers over :data:`MAX_HEADER_BYTES` or :data:`MAX_HEADERS` (431).
 
     A client that leaves while its body is read (or is cut off for pausing it) gets no
@@ -43,8 +44,12 @@ class RequestGuard:
                     send, 400, "A request may not carry both Content-Length and Transfer-Encoding."
                 )
                 return
-            if names.count(b"host") > 1:
+            hosts = names.count(b"host")
+            if hosts > 1:
                 await _refuse(send, 400, "A request may carry one Host header only.")
+                return
+            if not hosts and scope.get("http_version") == "1.1":
+                await _refuse(send, 400, "An HTTP/1.1 request names its host in a Host header.")
                 return
             if size > MAX_HEADER_BYTES or len(headers) > MAX_HEADERS:
                 await _refuse(

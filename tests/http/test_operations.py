@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import time
 
 import httpx
@@ -74,3 +75,29 @@ def test_optional_token_guards_metrics_but_never_reads(built: Settings) -> None:
         assert client.get("/sparql", params={"query": ASK}).status_code == 200
         assert client.post("/sparql", data={"query": ASK}).status_code == 200
         assert client.get("/id/need/placement.ttl").status_code == 200
+
+
+def test_a_client_leaving_mid_body_is_logged_as_gone_not_as_our_fault(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = str(client.base_url).removeprefix("http://").rstrip("/").split(":")
+    head = (
+        f"POST /sparql HTTP/1.1\r\nHost: {host}:{port}\r\nX-Request-ID: leaves-early\r\n"
+        "Content-Type: application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK {"
+    )
+    with caplog.at_level(logging.INFO, logger="wise_kg.access"):
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(head.encode())
+            time.sleep(0.2)
+        for _ in range(50):  # the server notices the closed connection
+            lines = [
+                json.loads(r.getMessage()) for r in caplog.records if r.name == "wise_kg.access"
+            ]
+            line = next((entry for entry in lines if entry["request_id"] == "leaves-early"), None)
+            if line:
+                break
+            time.sleep(0.1)
+    assert line is not None and line["status"] == 499
+    metrics = client.get("/metrics").text
+    assert 'route="/sparql",status="499"' in metrics
+    assert 'route="/sparql",status="500"' not in metrics

@@ -19,12 +19,16 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ACCESS_LOG = logging.getLogger("wise_kg.access")
 #: Most (route, method, status) series whose instruments are remembered.
 MEMO_SERIES = 1024
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: The status logged for a request whose client left before it was answered (nginx's
+#: "client closed request"): no answer was sent, and it is not the server's fault (500).
+CLIENT_GONE = 499
 
 
 #: How often the access log is written out (its lines are batched, not flushed one by one).
@@ -148,7 +152,7 @@ class AccessLog:
         request_id = given if REQUEST_ID.match(given) else next(self._ids)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 500
+        status = 0  # no answer yet
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -160,7 +164,11 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = status or CLIENT_GONE
+            raise
         finally:
+            status = status or 500  # the app failed before it answered
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.record(route, scope["method"], status, seconds)

@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -c 'from wise_kg.publish.ontodoc import warm; warm()'
 	touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json

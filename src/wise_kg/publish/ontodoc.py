@@ -8,13 +8,18 @@ page is in one language (English by default): pyLODE shows one label per term.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import pickle
+import time
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from wise_kg.namespaces import WISE
 from wise_kg.sources.reader import to_rdflib
+
+T = TypeVar("T")
 
 
 def _ontpub() -> type:
@@ -28,6 +33,26 @@ def _ontpub() -> type:
         for handler in [h for h in root.handlers if h not in handlers]:
             root.removeHandler(handler)
     return OntPub
+
+
+def warm() -> None:
+    """Make pyLODE's cache of its background ontologies, which it otherwise writes into its
+    own package folder on first use. ``make`` runs this at set-up time: server processes
+    that made it at once raced, one reading the file half-written by another (a 500)."""
+    from pylode.utils import load_background_onts
+
+    _ontpub()  # pyLODE's import, with the program's logging kept
+    _retried(load_background_onts)
+
+
+def _retried(make: Callable[[], T]) -> T:
+    """``make()``, once more after a moment if pyLODE read its cache while another process
+    was still writing it."""
+    try:
+        return make()
+    except (pickle.UnpicklingError, EOFError):
+        time.sleep(1.0)
+        return make()
 
 
 def html(triples: Iterable[ox.Triple], lang: str = "en") -> str:
@@ -47,7 +72,7 @@ def _cached(ntriples: bytes) -> str:
         for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
     ]
     graph = to_rdflib(triples)
-    doc = _ontpub()(ontology=graph, sort_subjects=True)
+    doc = _retried(lambda: _ontpub()(ontology=graph, sort_subjects=True))
     for term in {str(s) for s in graph.subjects()}:
         if term.startswith(WISE) and len(term) > len(WISE):
             doc.fids[term] = term[len(WISE) :]

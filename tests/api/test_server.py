@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from wise_kg.api.middleware.server import OneWrite
+from wise_kg.api.middleware.server import HELD_BYTES, OneWrite
 
 
 class Recorded:
@@ -63,3 +63,9 @@ def test_other_calls_reach_the_transport() -> None:
         return OneWrite(Recorded(), asyncio.get_running_loop()).is_closing()  # type: ignore[arg-type]
 
     assert asyncio.run(closing()) is False
+
+
+def test_a_producer_that_never_yields_is_written_as_it_goes() -> None:
+    big = "x" * HELD_BYTES
+    calls = _run([["head", big, big]])
+    assert [len(data) for _, data in calls] == [4 + HELD_BYTES, HELD_BYTES]

@@ -58,6 +58,8 @@ RESERVED_FILES = 256
 #: up to :data:`LINGER_BYTES`), so the client reads the answer rather than a reset.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1024 * 1024
+#: Most bytes of a response held back to leave in one write with what follows.
+HELD_BYTES = 64 * 1024
 #: Clients cut off are logged at once, then summed up at most this often.
 REPORT_SECONDS = 60.0
 #: asyncio's message for an ``accept()`` that failed for want of a file descriptor.
@@ -219,17 +221,24 @@ class OneWrite:
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
         self._transport, self._loop = transport, loop
         self._held: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes) -> None:
-        """Hold ``data`` until the step ends (or the next close)."""
+        """Hold ``data`` until the step ends (or the next close), or write what is held at
+        once past :data:`HELD_BYTES`, so that the transport's flow control still sees a
+        producer that writes much without yielding."""
         if not self._held:
             self._loop.call_soon(self._flush)
         self._held.append(data)
+        self._size += len(data)
+        if self._size >= HELD_BYTES:
+            self._flush()
 
     def _flush(self) -> None:
         if self._held:
             data = b"".join(self._held)
             self._held.clear()
+            self._size = 0
             self._transport.write(data)
 
     def close(self) -> None:

@@ -8,8 +8,8 @@ Everything else has one spelling, which :func:`canonical` writes:
 - one statement per subject, its predicates four spaces in, ``a`` first, then in the
   order they first appear, each predicate once; the objects in one column, a multiple of
   four characters wide, set by the statement's (or blank node's) longest predicate;
-- literals each on their own line under their predicate, other objects in one comma
-  list with one object per line;
+- language-tagged literals each on their own line under their predicate, the other
+  objects of a predicate in one comma list with one object per line;
 - every IRI as a prefixed name where a declared prefix allows one, strings in double
   quotes (three of them when the value spans lines), numbers and booleans bare;
 - a blank node on one line when it fits in :data:`INLINE` characters, else one
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from wise_kg.errors import SourceSyntaxError
 from wise_kg.namespaces import RDF_TYPE
-from wise_kg.sparql.admission import Token, tokens
+from wise_kg.sparql.admission import Token, tokens, unescape, where
 
 #: The longest blank node written on one line, brackets included.
 INLINE = 100
@@ -155,9 +155,7 @@ class _Reader:
             raise self._error(f"expected {text!r}, found {token.text!r}", token.start)
 
     def _error(self, message: str, offset: int) -> SourceSyntaxError:
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return SourceSyntaxError(self.path, line, column, message)
+        return SourceSyntaxError(self.path, *where(self.text, offset), message)
 
     def _after_blank_line(self, token: Token) -> bool:
         """Whether a blank line separates ``token`` from the token read before it."""
@@ -173,9 +171,8 @@ class _Reader:
                 break
             lines.append(token.text.rstrip())
             self.position += 1
-        following = self._peek()
-        attached = following is not None and not self._after_blank_line(following)
-        return _Comment(lines, attached and following.kind != "comment")
+        following = self._peek()  # a comment after a blank line starts a block of its own
+        return _Comment(lines, following is not None and not self._after_blank_line(following))
 
     def _prefixes(self) -> list[tuple[str, str]]:
         declared: list[tuple[str, str]] = []
@@ -241,7 +238,7 @@ class _Reader:
     def _term(self, token: Token) -> str | _Literal:
         """An IRI, blank node label or literal, spelled the house way."""
         if token.kind == "iri":
-            return self._abbreviate(_unescape(token.text[1:-1]))
+            return self._abbreviate(unescape(token.text[1:-1]))
         if token.kind == "pname":
             return self._abbreviate(self._expand(token))
         if token.kind == "bnode":
@@ -261,7 +258,7 @@ class _Reader:
 
     def _literal(self, token: Token) -> _Literal:
         quotes = 3 if token.text[:3] in ('"""', "'''") else 1
-        spelled = _string(_unescape(token.text[quotes:-quotes], _STRING_ESCAPES))
+        spelled = _string(_read_string(token.text[quotes:-quotes]))
         following = self._peek()
         if following is not None and following.kind == "langtag":
             self.position += 1
@@ -295,7 +292,7 @@ class _Reader:
 
 
 def _width(verbs: list[str]) -> int:
-    """The predicate column: the longest predicate and a space, up to a multiple of four."""
+    """The predicate column: the longest predicate and two spaces, up to a multiple of four."""
     return -(-(max(len(verb) for verb in verbs) + 2) // 4) * 4
 
 
@@ -353,17 +350,16 @@ def _inline(node: _Node) -> str:
     return f"[ {written} ]"
 
 
-def _unescape(text: str, escapes: dict[str, str] | None = None) -> str:
-    r"""``text`` with its ``\u``/``\U`` escapes (and, given, one-letter escapes) read."""
+def _read_string(text: str) -> str:
+    r"""A string's value: its ``\u``/``\U`` and one-letter escapes read in one pass (so
+    that ``\\u0041`` stays a backslash and ``u0041``)."""
 
     def read(match: re.Match[str]) -> str:
         code = match.group(1) or match.group(2)
         if code:
             return chr(int(code, 16))
         letter = match.group(3)
-        if escapes is None:
-            return match.group()
-        return escapes.get(letter, letter)
+        return _STRING_ESCAPES.get(letter, letter)
 
     return _ESCAPE.sub(read, text)
 

@@ -140,7 +140,7 @@ def tokens(text: str, *, comments: bool = False, until_form: bool = False) -> li
     while position < end:
         match = _TOKENS.match(text, position)
         if match is None:
-            line, column = _where(text, position)
+            line, column = where(text, position)
             raise QuerySyntaxError(
                 f"SPARQL syntax error at line {line}, column {column}: "
                 f"unexpected {text[position]!r}"
@@ -175,7 +175,8 @@ def tokens(text: str, *, comments: bool = False, until_form: bool = False) -> li
     return found
 
 
-def _where(text: str, offset: int) -> tuple[int, int]:
+def where(text: str, offset: int) -> tuple[int, int]:
+    """The line and column (from 1) of ``offset`` in ``text``."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 

@@ -79,6 +79,7 @@ def built_virtuoso(built: Settings, virtuoso: VirtuosoServer) -> Settings:
     """The real sources, built once into Virtuoso (writes with Digest credentials)."""
     settings = virtuoso.settings(built)
     build(settings)
+    virtuoso.analyze()
     return settings
 
 

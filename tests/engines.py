@@ -198,6 +198,12 @@ class VirtuosoServer(Engine):
             self.isql(f'GRANT SPARQL_UPDATE TO "{VIRTUOSO_USER}"')
         return self
 
+    def analyze(self) -> None:
+        """Refresh the optimizer's statistics of the quad table (docs/engines.md: on a new
+        database they still say "empty" after the first load, and queries over the build's
+        graphs pick index scans: a resource's description took 200-260 ms, 7-24 ms after)."""
+        self.isql("DB.DBA.SYS_STAT_ANALYZE ('DB.DBA.RDF_QUAD', 0, 0)")
+
     def isql(self, statement: str) -> str:
         """Run one SQL statement as ``dba``; its output, or RuntimeError on an error."""
         done = subprocess.run(

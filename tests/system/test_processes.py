@@ -74,7 +74,9 @@ def test_a_process_that_dies_is_started_again(served: ServedProcess) -> None:
 def test_no_request_is_lost_while_a_build_is_swapped_in(built: Settings, tmp_path: Path) -> None:
     settings = built.model_copy(update={"store_path": tmp_path / "store"})
     first = build(settings).info.build_id
-    with ServedProcess(settings, "--workers", str(WORKERS)) as server:
+    # each process looks for a new build every half second (2 s by default), as it is the
+    # swap under load that is tested, not how long a process waits before it looks
+    with ServedProcess(settings, "--workers", str(WORKERS), WISE_KG_RELOAD_SECONDS="0.5") as server:
         failures: list[str] = []
         stop = threading.Event()
 

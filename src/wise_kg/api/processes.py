@@ -133,19 +133,27 @@ class Supervisor:
             backlog=BACKLOG,
         )
         listener.setblocking(False)
+        # a signal wakes the loop at once (through this pair), not at the next second's check
+        woken, waker = socket.socketpair()
+        waker.setblocking(False)
+        signal.set_wakeup_fd(waker.fileno())
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self._stop)
         self.children = [_Child.start(self.context, self.settings, n) for n in range(self.workers)]
         selector = selectors.DefaultSelector()
         selector.register(listener, selectors.EVENT_READ)
+        selector.register(woken, selectors.EVENT_READ)
         try:
             while not self.stopping:
                 if selector.select(timeout=1.0):
                     self._accept(listener)
                 self._restart_the_dead()
         finally:
+            signal.set_wakeup_fd(-1)
             selector.close()
             listener.close()
+            woken.close()
+            waker.close()
             for child in self.children:
                 child.stop()
 

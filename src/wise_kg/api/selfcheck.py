@@ -3,40 +3,59 @@ resource IRI answers with RDF and every ``wise:`` term has its anchor on ``/onto
 
 from __future__ import annotations
 
-import warnings
+import asyncio
 
+import httpx
 import pyoxigraph as ox
 
 from wise_kg.config import Settings
 from wise_kg.namespaces import WISE
 from wise_kg.release.checks import published_iris, violation
-from wise_kg.validation.report import Report
+from wise_kg.validation.report import Report, Result
+
+#: Resources asked at once (the app describes each in a thread of its own).
+CONCURRENT = 8
 
 
 def check_dereferencing(settings: Settings, store: ox.Store) -> Report:
     """In the app built over ``settings``' store, every resource IRI answers with RDF and
     every ``wise:`` term has its ``#anchor`` on ``/ontology``."""
-    with warnings.catch_warnings():  # starlette's notice about its test client's transport
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
+    return Report(results=asyncio.run(_check(settings, store)))
 
+
+async def _check(settings: Settings, store: ox.Store) -> list[Result]:
+    """The app is asked in this event loop, through httpx's ASGI transport, a few resources
+    at once (Starlette's test client hands every request to another thread and back, one
+    after the other)."""
     from wise_kg.api import create_app
 
+    app = create_app(settings)
     results = []
     prefix = settings.base_iri + "id/"
-    with TestClient(create_app(settings)) as client:
-        for iri in published_iris(store, prefix):
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://release-check") as client,
+    ):
+        asked = asyncio.Semaphore(CONCURRENT)
+
+        async def dereference(iri: str) -> str:
             url = "/id/" + iri[len(prefix) :]
-            response = client.get(url, headers={"Accept": "text/turtle"})
-            problem = f"GET {url} answered {response.status_code}"
-            if response.status_code == 200:
-                parsed = ox.parse(response.content, format=ox.RdfFormat.TURTLE)
-                problem = "" if any(True for _ in parsed) else f"GET {url} answered no triple"
+            async with asked:
+                response = await client.get(url, headers={"Accept": "text/turtle"})
+            if response.status_code != 200:
+                return f"GET {url} answered {response.status_code}"
+            parsed = ox.parse(response.content, format=ox.RdfFormat.TURTLE)
+            return "" if any(True for _ in parsed) else f"GET {url} answered no triple"
+
+        iris = list(published_iris(store, prefix))
+        for iri, problem in zip(iris, await asyncio.gather(*map(dereference, iris)), strict=True):
             if problem:
+                url = "/id/" + iri[len(prefix) :]
                 results.append(violation(iri, problem, "dereference", (url,)))
-        page = client.get("/ontology", headers={"Accept": "text/html"}).text
+        page = (await client.get("/ontology", headers={"Accept": "text/html"})).text
         for iri in published_iris(store, WISE):
             if f'id="{iri[len(WISE) :]}"' not in page:
                 message = f"/ontology has no anchor #{iri[len(WISE) :]} for this term"
                 results.append(violation(iri, message, "dereference", ("/ontology",)))
-    return Report(results=results)
+    return results

@@ -25,6 +25,7 @@ from typing import Any
 import uvicorn
 
 from wise_kg.config import Settings
+from wise_kg.sparql.pool import without_main_module
 
 LOG = logging.getLogger("wise_kg.processes")
 #: Connections the kernel keeps waiting for the parent's ``accept``.
@@ -94,7 +95,8 @@ class _Child:
         process = context.Process(
             target=_child_main, args=(settings, child_end), name=f"wise-kg-server-{number}"
         )
-        process.start()
+        with without_main_module():  # the child imports the app, not the whole CLI
+            process.start()
         child_end.close()
         return cls(number, process, parent_end)
 

@@ -367,14 +367,14 @@ _MAIN_LOCK = threading.Lock()
 
 
 @contextmanager
-def _without_main_module() -> Iterator[None]:
-    """Start a worker without the parent's main module.
+def without_main_module() -> Iterator[None]:
+    """Start processes without the parent's main module.
 
-    multiprocessing has a forkserver child import the main module of the process that
-    asks for it. For ``wise-kg serve`` that is the whole CLI: a worker took 0.95 s to start
-    instead of 0.13, and held every module of the web app. A worker needs none of it (its
-    code is in this module, which the fork server has imported), so while it is started
-    ``__main__`` is an empty module; it is put back at once.
+    multiprocessing has a forkserver (or spawn) child import the main module of the
+    process that asks for it. For ``wise-kg serve`` that is the whole CLI: a query worker
+    took 0.95 s to start instead of 0.13, and held every module of the web app. A child
+    needs none of it (its code is in the module of its target, which it imports), so while
+    it is started ``__main__`` is an empty module; it is put back at once.
     """
     with _MAIN_LOCK:
         main = sys.modules["__main__"]
@@ -405,7 +405,7 @@ class _Worker:
         self.process: BaseProcess = context.Process(
             target=_worker_main, args=(child, spec, settings), daemon=True, name="wise-kg-query"
         )
-        with _without_main_module():
+        with without_main_module():
             self.process.start()
         child.close()
 

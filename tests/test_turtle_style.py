@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import PROJECT, TEST_DATA, wise_kg
+from wise_kg import turtle_style
 from wise_kg.errors import SourceSyntaxError
 from wise_kg.namespaces import RDF_TYPE
 from wise_kg.sparql.admission import tokens
@@ -223,6 +224,25 @@ def test_tidy_leaves_a_file_it_cannot_read_as_it_was(tmp_path: Path) -> None:
     done = wise_kg("tidy", str(broken))
     assert done.returncode == 2 and "ends inside a statement" in done.stderr
     assert broken.read_bytes() == before
+
+
+def test_a_failed_write_leaves_the_file_and_nothing_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    untidy = tmp_path / "skos.ttl"
+    untidy.write_text(
+        _relaid((PROJECT / "shapes/skos.ttl").read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    before = untidy.read_bytes()
+
+    def full_disk(self: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        turtle_style.tidy(untidy)
+    assert untidy.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["skos.ttl"]
 
 
 # --- slips the serializer leaves to the author ----------------------------------------------

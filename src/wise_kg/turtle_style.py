@@ -381,7 +381,7 @@ def tidy(path: Path, *, write: bool = True) -> bool:
     """Whether the file at ``path`` differs from its house serialization; ``write`` it so.
 
     The file is replaced whole (written beside it, then renamed), so an interrupted run
-    leaves it as it was.
+    leaves it as it was, and a failed write leaves nothing beside it.
     """
     text = path.read_text(encoding="utf-8")
     tidied = canonical(text, path)
@@ -389,6 +389,9 @@ def tidy(path: Path, *, write: bool = True) -> bool:
         return False
     if write:
         fresh = path.with_name(f".{path.name}.tidy")
-        fresh.write_text(tidied, encoding="utf-8")
-        fresh.replace(path)
+        try:
+            fresh.write_text(tidied, encoding="utf-8")
+            fresh.replace(path)
+        finally:
+            fresh.unlink(missing_ok=True)
     return True

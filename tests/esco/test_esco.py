@@ -14,7 +14,7 @@ from wise_kg.config import Settings
 from wise_kg.errors import EscoFileError
 from wise_kg.esco import diff as esco_diff
 from wise_kg.esco import load as esco
-from wise_kg.graphs import ESCO_GRAPH
+from wise_kg.graphs import ESCO_GRAPH, GRAPHS
 from wise_kg.store.build import build, validate_project
 from wise_kg.store.embedded import open_read_only
 
@@ -113,6 +113,40 @@ def test_a_triple_in_two_published_graphs_is_one_answer_over_http(with_esco: Set
             rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
             answers.append(sorted(row["t"]["value"] for row in rows))
     assert answers[0] == answers[1] == sorted(set(answers[0])) and len(answers[0]) >= 2
+
+
+@needs_esco
+def test_a_triple_in_two_graphs_of_any_named_dataset_is_one_answer(with_esco: Settings) -> None:
+    """The same, with the default graph named by the client: two graphs by the protocol,
+    by FROM, and the published ones beside one graph by name. The engine answered such a
+    triple once per graph."""
+    skill = "http://data.europa.eu/esco/skill/a4fe0844-8544-4a0a-a796-c1d3071598e2"
+    data, ontology = GRAPHS["data"], GRAPHS["ontology"]
+    asked = [  # (query, default graphs, named graphs)
+        (f"SELECT ?t WHERE {{ <{skill}> a ?t }}", [data, ESCO_GRAPH], []),
+        (f"SELECT ?t FROM <{data}> FROM <{ESCO_GRAPH}> WHERE {{ <{skill}> a ?t }}", [], []),
+        (
+            f"SELECT ?t WHERE {{ <{skill}> a ?t "
+            f"FILTER EXISTS {{ GRAPH ?g {{ <{skill}> a ?t }} }} }}",
+            [data, ontology, ESCO_GRAPH],
+            [ESCO_GRAPH],
+        ),
+    ]
+    with LiveServer(with_esco) as live:
+        answers = []
+        for query, default, named in asked:
+            client = SPARQLWrapper(live.url + "/sparql")
+            client.setQuery(query)
+            client.setReturnFormat(JSON)
+            for graph in default:
+                client.addDefaultGraph(graph)
+            for graph in named:
+                client.addNamedGraph(graph)
+            rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+            answers.append(sorted(row["t"]["value"] for row in rows))
+    assert answers[0] == answers[1] == sorted(set(answers[0])) and len(answers[0]) >= 2
+    assert set(answers[2]) <= set(answers[0]) and answers[2] == sorted(set(answers[2]))
+    assert answers[2]
 
 
 def test_full_download_layout_and_languages(settings: Settings) -> None:

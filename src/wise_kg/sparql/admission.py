@@ -344,7 +344,7 @@ def dataset_for(
             + ". Query the stored graphs (listed in the service description at GET /sparql)."
         )
     if info.from_graphs or info.from_named:
-        return Dataset(from_clauses=True)
+        return Dataset(tuple(info.from_graphs), tuple(info.from_named), explicit=True)
     if union_default_graph:  # "the graph": the published graphs; every graph by name
         published = default_graphs(stored)
         return Dataset(published, tuple(sorted(stored)), explicit=True, merge=not info.reads_named)

@@ -30,17 +30,18 @@ class Dataset:
     """The dataset a query runs over.
 
     ``explicit``: the graphs are given, by the protocol (``default-graph-uri`` /
-    ``named-graph-uri``) or as the union of the published graphs; otherwise the
-    query's FROM clauses, or the store's default graph (``union``: the union of
-    every stored graph).
+    ``named-graph-uri``), by the query's FROM and FROM NAMED, or as the union of the
+    published graphs; otherwise the store's default graph (``union``: the union of every
+    stored graph).
     """
 
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     explicit: bool = False
     union: bool = False
-    #: The query names its own dataset (FROM / FROM NAMED).
-    from_clauses: bool = False
+    #: With ``explicit``: the default graph is the store's own (a merge made for this
+    #: dataset), whatever the query's FROM says.
+    own_default: bool = False
     #: The default graph is the published graphs and no named graph is read: a worker
     #: holding their RDF merge as a store of its own may answer from that.
     merge: bool = False
@@ -48,8 +49,9 @@ class Dataset:
     def engine_options(self) -> dict[str, object]:
         """Keyword arguments for :meth:`pyoxigraph.Store.query`."""
         if self.explicit:
+            default = [ox.NamedNode(g) for g in self.default_graphs]
             return {
-                "default_graph": [ox.NamedNode(g) for g in self.default_graphs],
+                "default_graph": ox.DefaultGraph() if self.own_default else default,
                 "named_graphs": [ox.NamedNode(g) for g in self.named_graphs],
             }
         return {"use_default_graph_as_union": True} if self.union else {}

@@ -206,14 +206,17 @@ import asyncio, pathlib, sys, time
 if __name__ == "__mp_main__":  # a worker importing this server's main module
     pathlib.Path(sys.argv[2]).touch()
 else:
-    from tests.sparql.test_pool import _job, _pool
+    from wise_kg.sparql.evaluate import Dataset, Limits
+    from wise_kg.sparql.pool import Job, QueryPool, WorkerSettings
+    from wise_kg.store.embedded import BuildFolder
 
     async def run() -> bytes:
-        pool = _pool(sys.argv[1])
+        settings = WorkerSettings(256 << 20, 1_000_000)
+        pool = QueryPool(BuildFolder(sys.argv[1]), 1, settings, queue_seconds=1, queue_size=1)
         await pool.start()
         try:
-            answer = await pool.run(_job("ASK {}", "ASK"), deadline=time.monotonic() + 10)
-            return answer.first
+            job = Job("ASK {}", "ASK", "json", Limits(10, 1 << 20), Dataset(union=True))
+            return (await pool.run(job, deadline=time.monotonic() + 10)).first
         finally:
             pool.close()
 

@@ -10,8 +10,9 @@ A query with nothing bound (a SPARQL-based target: which nodes a shape checks) i
 run by pyoxigraph over a copy of the graph instead. rdflib's evaluator makes a
 solution object per row: the target "every IRI in subject or object position" took
 0.41 s of a 1.4 s build, a few milliseconds in the engine. The copy is made once per
-graph, its terms mapped both ways (blank nodes keep their ids); a text the engine
-cannot run goes to rdflib as before.
+graph, its terms mapped both ways as the graphs pySHACL is given were made
+(:func:`~wise_kg.sources.reader.to_rdflib_term`; blank nodes keep their ids); a text
+the engine cannot run goes to rdflib as before.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from rdflib.plugins.sparql.sparql import FrozenDict, Query
 from rdflib.query import Processor
 from rdflib.term import Node
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from wise_kg.sources.reader import to_rdflib_term
+
 #: Each graph's copy in the engine, with the graph's size when it was made.
 _COPIES: weakref.WeakKeyDictionary[Graph, tuple[int, ox.Store]] = weakref.WeakKeyDictionary()
 
@@ -79,7 +81,7 @@ def _by_engine(graph: Graph, text: str, namespaces: Mapping[str, Any]) -> Mappin
     names = [Variable(v.value) for v in answer.variables]
     rows = [
         FrozenDict(
-            (name, _to_rdflib(term))
+            (name, to_rdflib_term(term))
             for name, term in zip(names, solution, strict=True)
             if term is not None
         )
@@ -114,18 +116,6 @@ def _to_engine(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if term.datatype:
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
     return ox.Literal(str(term))
-
-
-def _to_rdflib(term: Any) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == XSD_STRING:  # rdflib's plain literal
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def install() -> None:

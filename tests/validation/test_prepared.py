@@ -47,6 +47,9 @@ TARGETS = [
     "SELECT ?b WHERE { ex:a ex:part ?b }",  # a blank node keeps its id
     "ASK { ex:b ex:link ex:a }",
     "CONSTRUCT WHERE { ?s ex:link ?o }",  # another form: rdflib answers it
+    # a function the engine refuses (RuntimeError): rdflib answers it
+    "SELECT ?this WHERE { ?this ex:label ?o "
+    "FILTER (<http://www.w3.org/2005/xpath-functions#upper-case>(?o) = 'A') }",
 ]
 
 

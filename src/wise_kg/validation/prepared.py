@@ -72,7 +72,7 @@ def _by_engine(graph: Graph, text: str, namespaces: Mapping[str, Any]) -> Mappin
     prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in namespaces.items())
     try:
         answer = _copy_of(graph).query(prologue + text)
-    except (SyntaxError, OSError):
+    except (SyntaxError, OSError, RuntimeError):  # rdflib may know what the engine refuses
         return None
     if isinstance(answer, ox.QueryBoolean):
         return {"type_": "ASK", "askAnswer": bool(answer)}

@@ -252,14 +252,14 @@ class _Opened:
         """The store to ask, and the dataset to ask it for."""
         if self.published is None:
             return self.store, dataset
-        if dataset.explicit and set(dataset.default_graphs) == self.published:
-            if dataset.merge:  # reads no named graph
-                return self.merged, Dataset()
-            if set(dataset.named_graphs) == self.named:  # the merge, and every graph by name
-                return self.store, Dataset()
         if dataset.explicit and len(set(dataset.default_graphs)) > 1:
             named = tuple(sorted(set(dataset.named_graphs)))
-            return self._merge_of(dataset), Dataset((), named, explicit=True, own_default=True)
+            own = Dataset((), named, explicit=True, own_default=True)
+            if set(dataset.default_graphs) != self.published:
+                return self._merge_of(dataset), own
+            if dataset.merge:  # reads no named graph
+                return self.merged, Dataset()
+            return self.store, own  # the copy's default graph is that merge
         if dataset.explicit or dataset.union:
             return self.store, dataset
         # The store's own default graph, empty in every build (union default graph off).

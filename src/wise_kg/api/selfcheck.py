@@ -30,7 +30,6 @@ async def _check(settings: Settings, store: ox.Store) -> list[Result]:
     from wise_kg.api import create_app
 
     app = create_app(settings)
-    results = []
     prefix = settings.base_iri + "id/"
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -39,20 +38,18 @@ async def _check(settings: Settings, store: ox.Store) -> list[Result]:
     ):
         asked = asyncio.Semaphore(CONCURRENT)
 
-        async def dereference(iri: str) -> str:
+        async def dereference(iri: str) -> Result | None:
             url = "/id/" + iri[len(prefix) :]
             async with asked:
                 response = await client.get(url, headers={"Accept": "text/turtle"})
-            if response.status_code != 200:
-                return f"GET {url} answered {response.status_code}"
-            parsed = ox.parse(response.content, format=ox.RdfFormat.TURTLE)
-            return "" if any(True for _ in parsed) else f"GET {url} answered no triple"
+            problem = f"GET {url} answered {response.status_code}"
+            if response.status_code == 200:
+                parsed = ox.parse(response.content, format=ox.RdfFormat.TURTLE)
+                problem = "" if any(True for _ in parsed) else f"GET {url} answered no triple"
+            return violation(iri, problem, "dereference", (url,)) if problem else None
 
-        iris = list(published_iris(store, prefix))
-        for iri, problem in zip(iris, await asyncio.gather(*map(dereference, iris)), strict=True):
-            if problem:
-                url = "/id/" + iri[len(prefix) :]
-                results.append(violation(iri, problem, "dereference", (url,)))
+        found = await asyncio.gather(*map(dereference, published_iris(store, prefix)))
+        results = [result for result in found if result is not None]
         page = (await client.get("/ontology", headers={"Accept": "text/html"})).text
         for iri in published_iris(store, WISE):
             if f'id="{iri[len(WISE) :]}"' not in page:

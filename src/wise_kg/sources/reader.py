@@ -80,6 +80,20 @@ def to_rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def to_engine_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib term to the engine's (the inverse of :func:`to_rdflib_term`)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
 def to_rdflib(triples: Iterable[ox.Triple], graph: Graph | None = None) -> Graph:
     """Add engine triples to an rdflib graph (a new one by default)."""
     graph = Graph() if graph is None else graph

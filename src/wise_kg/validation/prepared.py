@@ -23,15 +23,14 @@ from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef, Variable, plugin
+from rdflib import Graph, Variable, plugin
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import FrozenDict, Query
 from rdflib.query import Processor
-from rdflib.term import Node
 
-from wise_kg.sources.reader import to_rdflib_term
+from wise_kg.sources.reader import to_engine_term, to_rdflib_term
 
 #: Each graph's copy in the engine, with the graph's size when it was made.
 _COPIES: weakref.WeakKeyDictionary[Graph, tuple[int, ox.Store]] = weakref.WeakKeyDictionary()
@@ -98,24 +97,11 @@ def _copy_of(graph: Graph) -> ox.Store:
         return known[1]
     store = ox.Store()
     store.bulk_extend(
-        ox.Quad(_to_engine(s), _to_engine(p), _to_engine(o))  # type: ignore[arg-type]
+        ox.Quad(to_engine_term(s), to_engine_term(p), to_engine_term(o))  # type: ignore[arg-type]
         for s, p, o in graph.triples((None, None, None))
     )
     _COPIES[graph] = (size, store)
     return store
-
-
-def _to_engine(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    assert isinstance(term, Literal)
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
 
 
 def install() -> None:

@@ -50,20 +50,40 @@ def test_metrics(client: httpx.Client) -> None:
     assert 'wise_kg_request_seconds_bucket{le="0.005",route="/sparql"}' in text
 
 
+def _ready(client: httpx.Client, status: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while client.get("/ready").status_code != status:
+        assert time.monotonic() < deadline, f"/ready was not {status} within {seconds} s"
+        time.sleep(0.05)
+
+
 def test_ready_follows_the_workers(built: Settings) -> None:
+    """A worker lost while none can be forked (its zygote stopped) is 503 until replaced."""
     with LiveServer(built) as live, http_client(live.url, timeout=30) as client:
         assert client.get("/ready").json()["ready"] is True
         pool = live.server.config.app.state.snapshot.pool
-        victim = next(iter(pool._all)).process
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.join(timeout=5)
-        assert client.get("/ready").status_code == 503
-        for _ in range(4):  # the dead worker is never given a query: the other one answers
-            assert client.get("/sparql", params={"query": ASK}).status_code == 200
-        deadline = time.monotonic() + 10  # and it is replaced in the background
-        while client.get("/ready").status_code != 200:
-            assert time.monotonic() < deadline, "the pool was not whole again within 10 s"
-            time.sleep(0.05)
+        zygote = pool._zygote.process.pid
+        os.kill(zygote, signal.SIGSTOP)
+        try:
+            os.kill(next(iter(pool._all)).pid, signal.SIGKILL)
+            _ready(client, 503, 5)
+            for _ in range(4):  # the dead worker is never given a query: the other one answers
+                assert client.get("/sparql", params={"query": ASK}).status_code == 200
+        finally:
+            os.kill(zygote, signal.SIGCONT)
+        _ready(client, 200, 10)  # and it is replaced in the background
+
+
+def test_a_worker_is_replaced_even_when_its_zygote_has_died(built: Settings) -> None:
+    with LiveServer(built) as live, http_client(live.url, timeout=30) as client:
+        pool = live.server.config.app.state.snapshot.pool
+        before = {w.pid for w in pool._all}
+        os.kill(pool._zygote.process.pid, signal.SIGKILL)
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
+        _ready(client, 200, 20)  # a new zygote, then new workers
+        assert not before & {w.pid for w in pool._all}
+        assert client.get("/sparql", params={"query": ASK}).status_code == 200
 
 
 def test_optional_token_guards_metrics_but_never_reads(built: Settings) -> None:

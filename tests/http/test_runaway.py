@@ -73,7 +73,7 @@ def strict(built: Settings) -> Iterator[LiveServer]:
 def _workers(live: LiveServer) -> dict[int, bool]:
     """The pool's worker processes: pid → alive."""
     pool = live.server.config.app.state.snapshot.pool
-    return {w.process.pid: w.process.is_alive() for w in pool._all}
+    return {w.pid: w.is_alive() for w in pool._all}
 
 
 def _whole_again(live: LiveServer, seconds: float = 20.0) -> dict[int, bool]:

@@ -18,8 +18,9 @@ from wise_kg.api.middleware.head import HEAD
 from wise_kg.errors import QuerySyntaxError
 from wise_kg.sparql.admission import QueryInfo, choose_format, dataset_for
 from wise_kg.sparql.evaluate import Limits
-from wise_kg.sparql.pool import Answer, Job
+from wise_kg.sparql.pool import Answer
 from wise_kg.sparql.queries import Binding
+from wise_kg.sparql.worker import Job
 
 
 def single(params: dict[str, list[str]], name: str) -> str | None:

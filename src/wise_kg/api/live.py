@@ -25,7 +25,8 @@ from wise_kg.config import Settings
 from wise_kg.errors import WiseKgError
 from wise_kg.publish import index
 from wise_kg.publish.search import LabelIndex
-from wise_kg.sparql.pool import QueryPool, WorkerSettings
+from wise_kg.sparql.pool import QueryPool
+from wise_kg.sparql.worker import WorkerSettings
 from wise_kg.store.backends import Backend
 from wise_kg.store.embedded import BuildInfo
 from wise_kg.store.remote import RemoteStore

@@ -25,7 +25,7 @@ from typing import Any
 import uvicorn
 
 from wise_kg.config import Settings
-from wise_kg.sparql.pool import without_main_module
+from wise_kg.sparql.spawn import without_main_module
 
 LOG = logging.getLogger("wise_kg.processes")
 #: Connections the kernel keeps waiting for the parent's ``accept``.

@@ -1,11 +1,12 @@
 """Query workers: confined processes that evaluate queries within one request's deadline.
 
-pyoxigraph cannot cancel a running query, so queries run in worker processes,
-each with the build open read-only (copied into memory when it is small), no
-network (:mod:`wise_kg.sparql.sandbox`) and a memory cap. A request takes an idle
-worker (waiting briefly in a bounded queue, else :class:`~wise_kg.errors.ServerBusy`),
-sends it one job and gets the answer back in one round trip, streamed in chunks when
-it is long. A worker is killed and replaced when the deadline passes, when the client
+pyoxigraph cannot cancel a running query, so queries run in worker processes forked
+from the build's zygote (:mod:`wise_kg.sparql.zygote`), each with the build copied
+into memory when it is small (else open read-only), no network
+(:mod:`wise_kg.sparql.sandbox`) and a memory cap. A request takes an idle worker
+(waiting briefly in a bounded queue, else :class:`~wise_kg.errors.ServerBusy`), sends
+it one job and gets the answer back in one round trip, streamed in chunks when it is
+long. A worker is killed and replaced when the deadline passes, when the client
 leaves, or when it dies (over its memory cap); the others keep answering.
 """
 
@@ -13,94 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import pickle
 import signal
-import sys
-import threading
 import time
-import types
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import Any
 
 from wise_kg import errors
-from wise_kg.sparql.evaluate import Dataset, Limits, evaluate
+from wise_kg.sparql.opened import StoreSpec
 from wise_kg.sparql.pipe import PipeEnd
-from wise_kg.sparql.sandbox import cap_memory, forbid_network, network_is_forbidden
+from wise_kg.sparql.spawn import context
+from wise_kg.sparql.worker import REPORTABLE, Job, WorkerSettings, over_memory
+from wise_kg.sparql.zygote import STARTUP_SECONDS, Zygote, kill
 
 LOG = logging.getLogger("wise_kg.pool")
-#: How long a new worker may take to start (imports, opening the store).
-STARTUP_SECONDS = 120.0
-#: Bytes of an answer per message on the worker's pipe.
-CHUNK = 256 * 1024
-
-#: Errors a worker may report, rebuilt by name in the web process.
-REPORTABLE = {
-    cls.__name__: cls
-    for cls in (
-        errors.QuerySyntaxError,
-        errors.QueryRefused,
-        errors.QueryEvaluationError,
-        errors.ResultTooLarge,
-        errors.QueryOverMemory,
-        errors.QueryFailed,
-        errors.StoreUnavailable,
-        errors.StoreNotBuilt,
-    )
-}
-
-
-class StoreSpec(Protocol):
-    """What a worker is given to open its store (picklable; the store layer makes it)."""
-
-    remote: bool
-
-    def open(self) -> Any:
-        """The store, opened in the worker."""
-        ...
-
-
-@dataclass(frozen=True)
-class Job:
-    """One query for a worker: text, form, answer format, caps, dataset, bound parameters."""
-
-    query: str
-    form: str
-    format_name: str
-    limits: Limits
-    dataset: Dataset
-    bindings: tuple[tuple[str, str, str], ...] = ()
-    base_iri: str | None = None
-
-    @cached_property
-    def encoded(self) -> bytes:
-        """The job as sent to a worker; equal jobs encode to equal bytes (an ETag's input).
-
-        Plain tuples, not the dataclasses: pickling those cost 5.7 µs a job against 1.3.
-        """
-        limits, dataset = tuple(vars(self.limits).values()), tuple(vars(self.dataset).values())
-        plain = (self.query, self.form, self.format_name, limits, dataset)
-        return pickle.dumps((*plain, self.bindings, self.base_iri), pickle.HIGHEST_PROTOCOL)
-
-    @classmethod
-    def decoded(cls, data: bytes) -> Job:
-        """The job a worker was sent (:attr:`encoded`)."""
-        query, form, format_name, limits, dataset, bindings, base_iri = pickle.loads(data)
-        return cls(query, form, format_name, Limits(*limits), Dataset(*dataset), bindings, base_iri)
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """A worker's memory cap, and the largest build it copies into memory."""
-
-    memory_bytes: int
-    in_memory_quads: int
 
 
 @dataclass(frozen=True)
@@ -225,203 +155,11 @@ class _Waits:
             self._ticking = False
 
 
-@dataclass(frozen=True)
-class _Opened:
-    """What a worker answers from: the build, and in memory the merge of its published graphs.
-
-    SPARQL's default graph over several graphs is their RDF merge (a triple stated in
-    two graphs is one triple), which the engine does not make of a list of graphs: it
-    answers such a triple once per graph. A memory copy therefore holds the merge as its
-    own default graph, and a second store holds the merge alone: a query that reads no
-    named graph scans that one, of half the quads (measured: 6-7 ms against 8-9 ms for a
-    substring search). Any other default graph of several graphs (named by the protocol
-    or by FROM) is merged into a store of its own when first asked for, beside the named
-    graphs the query may read; the last one made is kept.
-    """
-
-    store: Any
-    #: The published graphs whose merge the copy's default graph and ``merged`` hold.
-    published: frozenset[str] | None = None
-    merged: Any = None
-    #: Every named graph of the copy.
-    named: frozenset[str] = frozenset()
-    #: The last other merge made: ``[(default graphs, named graphs), store]``.
-    other: list[Any] = field(default_factory=lambda: [None, None], compare=False)
-
-    def for_job(self, dataset: Dataset) -> tuple[Any, Dataset]:
-        """The store to ask, and the dataset to ask it for."""
-        if self.published is None:
-            return self.store, dataset
-        if dataset.explicit and len(set(dataset.default_graphs)) > 1:
-            named = tuple(sorted(set(dataset.named_graphs)))
-            own = Dataset((), named, explicit=True, own_default=True)
-            if set(dataset.default_graphs) != self.published:
-                return self._merge_of(dataset), own
-            if dataset.merge:  # reads no named graph
-                return self.merged, Dataset()
-            return self.store, own  # the copy's default graph is that merge
-        if dataset.explicit or dataset.union:
-            return self.store, dataset
-        # The store's own default graph, empty in every build (union default graph off).
-        return self.store, Dataset((), dataset.named_graphs, explicit=True)
-
-    def _merge_of(self, dataset: Dataset) -> Any:
-        """A store whose default graph is the merge of ``dataset``'s default graphs, and
-        whose named graphs are its named graphs."""
-        import pyoxigraph as ox
-
-        key = (frozenset(dataset.default_graphs), frozenset(dataset.named_graphs))
-        if self.other[0] != key:
-            store = ox.Store()
-            store.bulk_extend(
-                ox.Quad(q.subject, q.predicate, q.object)
-                for graph in sorted(key[0])
-                for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-            )
-            store.bulk_extend(
-                q
-                for graph in sorted(key[1])
-                for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-            )
-            self.other[:] = [key, store]
-        return self.other[1]
-
-
-def _open(spec: StoreSpec, settings: WorkerSettings) -> _Opened:
-    """Open the build a worker serves, copied into memory when it is small enough."""
-    from wise_kg.graphs import default_graphs
-
-    store = spec.open()
-    if spec.remote or not 0 < len(store) <= settings.in_memory_quads:
-        return _Opened(store)
-    import pyoxigraph as ox
-
-    # Copied one predicate at a time: a scan of one predicate (every skos:prefLabel, say)
-    # then reads memory laid out in the order it reads it. Measured on WISE + ESCO, five
-    # processes each (the engine seeds its hash maps per process): a substring search over
-    # every label 3.2-5.6 ms, median 4.0, against 4.1-8.2 ms, median 6.6, when copied in
-    # the order of the disk store's index; 0.6 s more to open, no more memory.
-    every = "SELECT DISTINCT ?p { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-    predicates = [row["p"] for row in store.query(every)]
-    copy = ox.Store()
-    for predicate in predicates:
-        copy.bulk_extend(store.quads_for_pattern(None, predicate, None))
-    if next(copy.quads_for_pattern(None, None, None, ox.DefaultGraph()), None):
-        return _Opened(copy)  # not a build of ours: its default graph is its own
-    named = frozenset(g.value for g in copy.named_graphs())
-    published = [ox.NamedNode(graph) for graph in default_graphs(sorted(named))]
-    merged = ox.Store()
-    for predicate in predicates:  # read from the copy, not from the disk a second time
-        merged.bulk_extend(
-            ox.Quad(q.subject, q.predicate, q.object)
-            for graph in published
-            for q in copy.quads_for_pattern(None, predicate, None, graph)
-        )
-    for predicate in predicates:
-        copy.bulk_extend(merged.quads_for_pattern(None, predicate, None))
-    return _Opened(copy, frozenset(g.value for g in published), merged, named)
-
-
-def _worker_main(conn: Connection, spec: StoreSpec, settings: WorkerSettings) -> None:
-    """A worker's loop: open the build, confine itself, answer jobs until the pipe closes."""
-    from wise_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name
-
-    opened = _open(spec, settings)
-    if not spec.remote:  # the embedded store: nothing to reach over the network
-        confined = forbid_network() or (
-            None if network_is_forbidden() else "the seccomp filter did not take effect"
-        )
-    else:
-        confined = "the worker reaches a remote engine over the network"
-    cap_memory(settings.memory_bytes)
-    formats = RESULT_FORMATS + GRAPH_FORMATS
-    conn.send(("ready", confined))  # store open, confined: it may be given jobs now
-    while True:
-        try:
-            job = Job.decoded(conn.recv_bytes())
-        except (EOFError, OSError):
-            return
-        try:
-            store, dataset = opened.for_job(job.dataset)
-            body = evaluate(
-                store,
-                job.query,
-                job.form,
-                by_name(job.format_name, formats).engine,
-                limits=job.limits,
-                dataset=dataset,
-                bindings=job.bindings,
-                base_iri=job.base_iri,
-            )
-        except tuple(REPORTABLE.values()) as err:
-            _send(conn, (type(err).__name__, str(err)))
-            continue
-        except MemoryError:
-            _send(conn, ("QueryOverMemory", _over_memory(settings)))
-            continue
-        except Exception as err:
-            _send(conn, ("QueryFailed", f"The query failed unexpectedly: {err}"))
-            continue
-        _send(conn, ("ok", len(body), body[:CHUNK]))
-        for start in range(CHUNK, len(body), CHUNK):
-            conn.send_bytes(body[start : start + CHUNK])
-
-
-def _send(conn: Connection, message: tuple[Any, ...]) -> None:
-    """Send a tuple with plain pickle (multiprocessing's own pickler is slower to set up)."""
-    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
-
-
-def _over_memory(settings: WorkerSettings) -> str:
-    return (
-        f"The query needed more than the memory limit of a query "
-        f"({settings.memory_bytes // 2**20:,} MiB) and was stopped. Narrow it down (fewer or "
-        "shorter values, a LIMIT inside subqueries, no GROUP_CONCAT over everything)."
-    )
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Workers are forked from a clean server process that has imported their modules once.
-
-    Not forked from the web process (its threads and open store must not be copied),
-    and not spawned afresh: a replacement worker is ready in a tenth of a second (the
-    copy of a small build included), not a second.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["wise_kg.sparql.pool", "wise_kg.formats", "pyoxigraph"])
-    return context
-
-
-_MAIN_LOCK = threading.Lock()
-
-
-@contextmanager
-def without_main_module() -> Iterator[None]:
-    """Start processes without the parent's main module.
-
-    multiprocessing has a forkserver (or spawn) child import the main module of the
-    process that asks for it. For ``wise-kg serve`` that is the whole CLI: a query worker
-    took 0.95 s to start instead of 0.13, and held every module of the web app. A child
-    needs none of it (its code is in the module of its target, which it imports), so while
-    it is started ``__main__`` is an empty module; it is put back at once.
-    """
-    with _MAIN_LOCK:
-        main = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            sys.modules["__main__"] = main
-
-
 class _Worker:
-    def __init__(
-        self,
-        context: multiprocessing.context.BaseContext,
-        spec: StoreSpec,
-        settings: WorkerSettings,
-    ):
-        parent, child = context.Pipe()
+    """The web process's end of one worker: its pipe and its pid."""
+
+    def __init__(self, zygote: Zygote):
+        parent, child = zygote.context.Pipe()
         self.conn: Connection = parent
         #: The event loop's end of ``conn``, made once the worker is ready (:meth:`_join`).
         self.pipe: PipeEnd
@@ -431,29 +169,39 @@ class _Worker:
         self.readable: asyncio.Future[Any] | None = None
         #: Whether the next message is a raw chunk of an answer rather than a pickled tuple.
         self.raw = False
-        self.process: BaseProcess = context.Process(
-            target=_worker_main, args=(child, spec, settings), daemon=True, name="wise-kg-query"
-        )
-        with without_main_module():
-            self.process.start()
-        child.close()
+        try:
+            self.pid = zygote.fork(child)
+        finally:
+            child.close()
 
     def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
         """Block until the worker has started (store open, confined)."""
-        message = self.conn.recv() if self.conn.poll(timeout) else None
+        try:
+            message = self.conn.recv() if self.conn.poll(timeout) else None
+        except (EOFError, OSError):
+            message = None
         if not isinstance(message, tuple) or message[0] != "ready":
+            self.stop()
             raise errors.QueryFailed("a query worker did not start")
         self.confinement = message[1]
 
+    def is_alive(self) -> bool:
+        """Whether the process runs (an ended one may wait a moment for the zygote to reap it)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                state = stat.read().rpartition(b")")[2].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state not in (b"Z", b"X")
+
     def kill(self) -> None:
         """Kill the process at once (it may be deep in a query: nothing else stops it)."""
-        if self.process.is_alive():
-            self.process.kill()
+        kill(self.pid)
 
     def stop(self) -> None:
+        """Close the pipe and kill the process (the zygote reaps it)."""
         self.conn.close()
         self.kill()
-        self.process.join(timeout=5)
 
 
 class QueryPool:
@@ -470,7 +218,7 @@ class QueryPool:
     ):
         self.spec, self.size, self.settings = spec, size, settings
         self.queue_seconds, self.queue_size = queue_seconds, queue_size
-        self._context = _context()
+        self._zygote: Zygote | None = None
         self._idle: deque[_Worker] = deque()
         #: Requests waiting for a worker, first come first served.
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
@@ -482,9 +230,11 @@ class QueryPool:
         self.confinement: str | None = None
 
     async def start(self) -> None:
-        """Start every worker at once and wait until all of them can take a query."""
+        """Start the zygote, then every worker, and wait until all of them can take a query."""
         loop = asyncio.get_running_loop()
-        starting = [_Worker(self._context, self.spec, self.settings) for _ in range(self.size)]
+        zygote = await loop.run_in_executor(None, Zygote, context(), self.spec, self.settings)
+        self._zygote = zygote
+        starting = [_Worker(zygote) for _ in range(self.size)]
         for worker in starting:
             await loop.run_in_executor(None, worker.wait_ready)
             self.confinement = worker.confinement
@@ -492,7 +242,8 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         """A new worker, once it is ready (blocking: run it in a thread)."""
-        worker = _Worker(self._context, self.spec, self.settings)
+        assert self._zygote is not None, "the pool was not started"
+        worker = _Worker(self._zygote)
         worker.wait_ready()
         return worker
 
@@ -547,10 +298,18 @@ class QueryPool:
             asyncio.get_running_loop().remove_reader(worker.conn.fileno())
 
     async def _replace(self, worker: _Worker) -> None:
-        """Reap a worker and, once a fresh one is ready, make that one available."""
+        """Stop a worker and, once a fresh one is ready, make that one available."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, worker.stop)
-        self._join(await loop.run_in_executor(None, self._spawn))
+        worker.stop()
+        if self._closed:
+            return
+        try:
+            fresh = await loop.run_in_executor(None, self._spawn)
+        except errors.QueryFailed as err:  # the pool closed meanwhile, or cannot fork
+            if not self._closed:
+                LOG.error("a query worker could not be replaced: %s", err)
+            return
+        self._join(fresh)
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker now and replace it in the background, so the answer at hand is
@@ -648,11 +407,11 @@ class QueryPool:
             # Read the exit code before the worker is replaced (a kill would hide it), without
             # blocking the event loop, and with its pipe no longer watched meanwhile.
             self._leave(worker)
-            await asyncio.to_thread(worker.process.join, 0.2)
-            code = worker.process.exitcode
+            assert self._zygote is not None
+            code = await asyncio.to_thread(self._zygote.exit_code, worker.pid, 0.2)
             self._retire(worker)
             if code == -signal.SIGABRT:  # the engine's failed allocation
-                raise errors.QueryOverMemory(_over_memory(self.settings)) from None
+                raise errors.QueryOverMemory(over_memory(self.settings)) from None
             if code == -signal.SIGSEGV:  # the engine crashed on this query
                 raise errors.QueryFailed(
                     "The SPARQL engine crashed on this query; its worker was replaced."
@@ -670,12 +429,14 @@ class QueryPool:
 
     def alive(self) -> int:
         """How many workers are running."""
-        return sum(1 for w in self._all if w.process.is_alive())
+        return sum(1 for w in self._all if w.is_alive())
 
     def close(self) -> None:
-        """Stop every worker (from the event loop's thread)."""
+        """Stop every worker and the zygote (from the event loop's thread)."""
         self._closed = True
         for worker in list(self._all):
             self._leave(worker)
             worker.stop()
         self._all.clear()
+        if self._zygote is not None:
+            self._zygote.close()

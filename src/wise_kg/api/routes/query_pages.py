@@ -24,8 +24,8 @@ from wise_kg.namespaces import ESCO_DATA
 from wise_kg.publish.search import LabelIndex
 from wise_kg.sparql.admission import QueryInfo, dataset_for
 from wise_kg.sparql.evaluate import Limits
-from wise_kg.sparql.pool import Job
 from wise_kg.sparql.queries import Binding, SavedQuery
+from wise_kg.sparql.worker import Job
 
 #: Rows a page shows; the whole answer is a ``format=`` link away.
 SHOWN_ROWS = 1000

@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 from multiprocessing import reduction
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 
 from wise_kg import errors
 from wise_kg.sparql.opened import Opened, StoreSpec, memory_copy
@@ -36,8 +36,6 @@ from wise_kg.sparql.worker import WorkerSettings, serve
 STARTUP_SECONDS = 120.0
 #: How many ended workers' exit codes the zygote keeps for the pool to ask about.
 KEEP_ENDED = 1024
-#: How often the zygote reaps its ended workers while nobody asks it anything.
-REAP_SECONDS = 1.0
 
 
 class Zygote:
@@ -124,13 +122,16 @@ class Zygote:
 def _zygote_main(control: Connection, spec: StoreSpec, settings: WorkerSettings) -> None:
     """The zygote's loop: make the copy, then fork workers and report how they ended."""
     prepared = memory_copy(spec, settings.in_memory_quads)
+    ended_fd = _on_child_end()
     control.send("ready")
     running: set[int] = set()
     ended: dict[int, int] = {}
     try:
         while True:
-            _reap(running, ended)
-            if not control.poll(REAP_SECONDS):
+            _reap(running, ended)  # at once: a killed worker is no zombie for long
+            if control not in wait([control, ended_fd]):
+                with contextlib.suppress(BlockingIOError):
+                    os.read(ended_fd, 4096)
                 continue
             try:
                 request = control.recv()
@@ -141,6 +142,9 @@ def _zygote_main(control: Connection, spec: StoreSpec, settings: WorkerSettings)
                 pid = os.fork()
                 if pid == 0:
                     control.close()
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    os.close(ended_fd)
                     _worker(fd, prepared, spec, settings)
                 os.close(fd)
                 running.add(pid)
@@ -153,6 +157,16 @@ def _zygote_main(control: Connection, spec: StoreSpec, settings: WorkerSettings)
             kill(pid)
         for pid in running:
             os.waitpid(pid, 0)
+
+
+def _on_child_end() -> int:
+    """A descriptor that becomes readable each time a child process ends (SIGCHLD)."""
+    readable, writable = os.pipe()
+    for fd in (readable, writable):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(writable)
+    signal.signal(signal.SIGCHLD, lambda _signal, _frame: None)
+    return readable
 
 
 def _worker(fd: int, prepared: Opened | None, spec: StoreSpec, settings: WorkerSettings) -> None:

@@ -15,7 +15,13 @@ import pyoxigraph as ox
 import pytest
 
 from tests.helpers import PROJECT, Recorder
-from wise_kg.errors import QueryEvaluationError, QueryOverMemory, QueryTimeout, ServerBusy
+from wise_kg.errors import (
+    QueryEvaluationError,
+    QueryOverMemory,
+    QuerySyntaxError,
+    QueryTimeout,
+    ServerBusy,
+)
 from wise_kg.sparql.evaluate import Dataset, Limits
 from wise_kg.sparql.pool import QueryPool
 from wise_kg.sparql.worker import CHUNK, Job, WorkerSettings
@@ -37,10 +43,17 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _pool(path: str, spec: BuildFolder | None = None, **settings: object) -> QueryPool:
+def _pool(
+    path: str,
+    spec: BuildFolder | None = None,
+    queue_seconds: float = 0.5,
+    queue_size: int = 2,
+    **settings: object,
+) -> QueryPool:
     worker = {"memory_bytes": 256 << 20, "in_memory_quads": 1_000_000, **settings}
     spec = spec or BuildFolder(path)
-    return QueryPool(spec, 2, WorkerSettings(**worker), queue_seconds=0.5, queue_size=2)  # type: ignore[arg-type]
+    queue = {"queue_seconds": queue_seconds, "queue_size": queue_size}
+    return QueryPool(spec, 2, WorkerSettings(**worker), **queue)  # type: ignore[arg-type]
 
 
 def _job(query: str, form: str = "SELECT", fmt: str = "json") -> Job:
@@ -48,7 +61,7 @@ def _job(query: str, form: str = "SELECT", fmt: str = "json") -> Job:
 
 
 async def _with_pool(path: str, work, spec: BuildFolder | None = None, **settings: object):
-    pool = _pool(path, spec, **settings)
+    pool = _pool(path, spec, **settings)  # type: ignore[arg-type]
     await pool.start()
     try:
         return await work(pool)
@@ -89,6 +102,39 @@ def test_a_long_answer_comes_in_chunks_and_whole(store_path: str) -> None:
 
     body = asyncio.run(_with_pool(store_path, work))
     assert body.count(b"\n") == 3_000
+
+
+def test_every_request_gets_its_own_answer_when_workers_are_handed_on_with_their_next_job(
+    store_path: str,
+) -> None:
+    """A worker freed by its answer is handed to the next waiting request with that
+    request's job already sent: answers, errors and streamed answers, many at once,
+    each reach the request that asked."""
+
+    async def one(pool: QueryPool, i: int) -> tuple[int, object]:
+        deadline = time.monotonic() + 20
+        if i % 7 == 3:  # a syntax error, reported by the worker
+            with pytest.raises(QuerySyntaxError):
+                await pool.run(_job(f"SELECT {i} WHERE"), deadline=deadline)
+            return i, "error"
+        if i % 11 == 5:  # a streamed answer, read to its end
+            answer = await pool.run(
+                _job(f"CONSTRUCT WHERE {{ ?s ?p ?o }} # {i}", "CONSTRUCT", "ntriples"),
+                deadline=deadline,
+            )
+            assert answer.rest is not None
+            body = answer.first + b"".join([chunk async for chunk in answer.rest])
+            return i, body.count(b"\n")
+        answer = await pool.run(_job(f"SELECT ({i} AS ?n) {{}}", fmt="csv"), deadline=deadline)
+        return i, int(answer.first.decode().split()[1])
+
+    async def work(pool: QueryPool) -> list[tuple[int, object]]:
+        return await asyncio.gather(*(one(pool, i) for i in range(60)))
+
+    results = asyncio.run(_with_pool(store_path, work, queue_size=100, queue_seconds=20))
+    for i, got in results:
+        expected = "error" if i % 7 == 3 else 3_000 if i % 11 == 5 else i
+        assert got == expected, (i, got)
 
 
 def test_a_query_over_the_memory_cap_is_stopped_and_its_worker_replaced(store_path: str) -> None:

@@ -75,9 +75,20 @@ class PipeEnd:
         del buffer[: start + size]
         return message
 
+    def send_now(self, message: bytes) -> memoryview:
+        """Write as much of one message as the pipe takes now; what is left to write."""
+        view = memoryview(frame(message))
+        try:
+            return view[os.write(self.fd, view) :]
+        except BlockingIOError:
+            return view
+
     async def send(self, message: bytes) -> None:
         """Write one message, waiting (not blocking) while the pipe is full."""
-        view = memoryview(frame(message))
+        await self.finish(self.send_now(message))
+
+    async def finish(self, view: memoryview) -> None:
+        """Write the rest of a message (:meth:`send_now`), waiting while the pipe is full."""
         loop = asyncio.get_running_loop()
         while view:
             try:

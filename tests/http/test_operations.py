@@ -13,10 +13,11 @@ import socket
 import time
 
 import httpx
+import psutil
 import pytest
 from pydantic import SecretStr
 
-from tests.helpers import LiveServer, http_client
+from tests.helpers import LiveServer, ServedProcess, http_client
 from wise_kg.config import Settings
 
 ASK = "ASK { ?s ?p ?o }"
@@ -121,3 +122,24 @@ def test_a_client_leaving_mid_body_is_logged_as_gone_not_as_our_fault(
     metrics = client.get("/metrics").text
     assert 'route="/sparql",status="499"' in metrics
     assert 'route="/sparql",status="500"' not in metrics
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_a_server_killed_outright_leaves_no_query_process_behind(built: Settings) -> None:
+    """The fork server, the zygote and its workers each notice that the server is gone
+    (their pipes to it close) and stop: nothing is left computing on its own."""
+    with ServedProcess(built) as served:
+        tree = [p.pid for p in psutil.Process(served.process.pid).children(recursive=True)]
+        assert len(tree) >= 4, tree  # the fork server, the zygote, two workers at least
+        served.process.kill()
+        served.process.wait(10)
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in tree) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in tree if _running(pid)] == []

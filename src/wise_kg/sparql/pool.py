@@ -244,7 +244,7 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         zygote = await loop.run_in_executor(None, Zygote, context(), self.spec, self.settings)
         self._zygote = zygote
-        starting = [_Worker(zygote) for _ in range(self.size)]
+        starting = [await loop.run_in_executor(None, _Worker, zygote) for _ in range(self.size)]
         for worker in starting:
             await loop.run_in_executor(None, worker.wait_ready)
             self.confinement = worker.confinement

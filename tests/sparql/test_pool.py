@@ -267,6 +267,23 @@ def test_a_killed_worker_is_replaced_at_once_however_long_the_build_takes_to_cop
     assert max(waits) < 0.5, waits
 
 
+def test_the_zygote_is_one_thread_that_never_opened_the_disk_store(store_path: str) -> None:
+    """A fork copies only the thread that calls it: a zygote with RocksDB's threads (or any
+    other) could fork workers that deadlock on a lock one of them held."""
+
+    async def work(pool: QueryPool) -> tuple[list[str], list[str]]:
+        zygote = pool._zygote.process.pid  # type: ignore[union-attr]
+        threads = os.listdir(f"/proc/{zygote}/task")
+        fds = Path(f"/proc/{zygote}/fd")
+        opened = [os.readlink(fd) for fd in fds.iterdir()]
+        mapped = Path(f"/proc/{zygote}/maps").read_text().splitlines()
+        return threads, [name for name in opened + mapped if store_path in name]
+
+    threads, store_files = asyncio.run(_with_pool(store_path, work))
+    assert len(threads) == 1, threads
+    assert store_files == []  # none of the store's files is open or mapped in it
+
+
 def test_a_job_reaches_its_worker_as_it_was_made() -> None:
     job = Job(
         "SELECT * WHERE { ?s ?p $o }",

@@ -191,6 +191,7 @@ def test_an_answer_far_over_the_row_cap_is_refused_at_once(served: ServedProcess
 def test_ready_says_the_workers_are_kept_off_the_network(served: ServedProcess) -> None:
     ready = httpx.get(served.url + "/ready").json()
     assert ready["sandboxed"] is True, ready
+    assert ready["memory_copy"] is True, ready  # a small build: copied once, shared
 
 
 def test_long_answers_stream_whole(served: ServedProcess, tmp_path: Path) -> None:

@@ -284,6 +284,31 @@ def test_the_zygote_is_one_thread_that_never_opened_the_disk_store(store_path: s
     assert store_files == []  # none of the store's files is open or mapped in it
 
 
+@pytest.mark.parametrize("most_quads", [0, 2_999])
+def test_a_build_over_the_copy_limit_is_opened_by_each_worker_from_disk(
+    store_path: str, most_quads: int
+) -> None:
+    """0 (never copy), or a limit under the build's 3,000 quads: no copy in the zygote."""
+
+    async def work(pool: QueryPool) -> tuple[bool, bytes]:
+        answer = await pool.run(
+            _job("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", fmt="csv"),
+            deadline=time.monotonic() + 10,
+        )
+        return pool.in_memory, answer.first
+
+    in_memory, first = asyncio.run(_with_pool(store_path, work, in_memory_quads=most_quads))
+    assert in_memory is False
+    assert first.split() == [b"n", b"3000"]
+
+
+def test_a_build_within_the_copy_limit_is_copied_once_in_the_zygote(store_path: str) -> None:
+    async def work(pool: QueryPool) -> bool:
+        return pool.in_memory
+
+    assert asyncio.run(_with_pool(store_path, work, in_memory_quads=3_000)) is True
+
+
 def test_a_job_reaches_its_worker_as_it_was_made() -> None:
     job = Job(
         "SELECT * WHERE { ?s ?p $o }",

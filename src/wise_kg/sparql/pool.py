@@ -471,6 +471,11 @@ class QueryPool:
             "Narrow it down (add LIMIT, more specific patterns) and try again."
         )
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the workers answer from a memory copy of the build."""
+        return self._zygote is not None and self._zygote.in_memory
+
     def alive(self) -> int:
         """How many workers are running."""
         return sum(1 for w in self._all if w.is_alive())

@@ -67,9 +67,12 @@ class Zygote:
         with without_main_module():
             self.process.start()
         child.close()
-        if self._reply(STARTUP_SECONDS) != "ready":
+        reply = self._reply(STARTUP_SECONDS)
+        if not (isinstance(reply, tuple) and reply[0] == "ready"):
             self._stop()
             raise errors.QueryFailed("the query workers' zygote did not start")
+        #: Whether the workers answer from its memory copy (else each opens the build).
+        self.in_memory: bool = reply[1]
 
     def _reply(self, timeout: float) -> object:
         try:
@@ -123,7 +126,7 @@ def _zygote_main(control: Connection, spec: StoreSpec, settings: WorkerSettings)
     """The zygote's loop: make the copy, then fork workers and report how they ended."""
     prepared = memory_copy(spec, settings.in_memory_quads)
     ended_fd = _on_child_end()
-    control.send("ready")
+    control.send(("ready", prepared is not None))
     running: set[int] = set()
     ended: dict[int, int] = {}
     try:

@@ -36,6 +36,8 @@ def ready(request: Request, snap: Build, settings: Config) -> Response:
         # whether the query workers are kept off the network, and if not, why
         "sandbox": snap.pool.confinement or "query workers cannot open network sockets",
         "sandboxed": snap.pool.confinement is None,
+        # whether the workers answer from a memory copy of the build, made once and shared
+        "memory_copy": snap.pool.in_memory,
     }
     return JSONResponse(body, status_code=200 if ok else 503)
 

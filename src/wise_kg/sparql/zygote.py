@@ -125,6 +125,8 @@ class Zygote:
 def _zygote_main(control: Connection, spec: StoreSpec, settings: WorkerSettings) -> None:
     """The zygote's loop: make the copy, then fork workers and report how they ended."""
     prepared = memory_copy(spec, settings.in_memory_quads)
+    with contextlib.suppress(ImportError, OSError):  # imported once here, not in every worker
+        import pyseccomp  # noqa: F401
     ended_fd = _on_child_end()
     control.send(("ready", prepared is not None))
     running: set[int] = set()

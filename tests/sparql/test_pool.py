@@ -137,6 +137,27 @@ def test_every_request_gets_its_own_answer_when_workers_are_handed_on_with_their
         assert got == expected, (i, got)
 
 
+def test_a_job_longer_than_the_pipe_holds_is_written_whole_when_its_worker_is_handed_over(
+    store_path: str,
+) -> None:
+    """A waiting request's job is written as its worker is freed, as far as the pipe takes
+    it at once; the request writes the rest when it resumes (a 2 MB text, say)."""
+    slow = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f }"  # about a second
+    long = "SELECT (7 AS ?n) {} # " + "x" * 2_000_000
+
+    async def work(pool: QueryPool) -> list[bytes]:
+        deadline = time.monotonic() + 20
+        busy = [pool.run(_job(f"{slow} # {i}", fmt="csv"), deadline=deadline) for i in range(2)]
+        running = [asyncio.ensure_future(run) for run in busy]
+        await asyncio.sleep(0.2)  # both workers busy: the long job waits for one
+        waiting = asyncio.ensure_future(pool.run(_job(long, fmt="csv"), deadline=deadline))
+        answers = await asyncio.gather(*running, waiting)
+        return [answer.first for answer in answers]
+
+    answers = asyncio.run(_with_pool(store_path, work, queue_seconds=20))
+    assert [a.split() for a in answers] == [[b"n", b"9000000"]] * 2 + [[b"n", b"7"]]
+
+
 def test_a_query_over_the_memory_cap_is_stopped_and_its_worker_replaced(store_path: str) -> None:
     bomb = "SELECT (STRLEN(GROUP_CONCAT(?o)) AS ?n) WHERE { ?a ?b ?o . ?c ?d ?e } "
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import select
 import time
 
 from wise_kg.api.middleware.observability import BATCH_CHARS, BatchedStreamHandler
@@ -51,9 +52,27 @@ def test_a_full_batch_is_written_at_once_and_the_rest_on_close() -> None:
     handler = BatchedStreamHandler(stream, interval=60)
     log = _logger(handler)
     line = "x" * 99
-    for _ in range(BATCH_CHARS // 100 + 10):
+    full = BATCH_CHARS // 100 + 1  # the line that fills the batch
+    for _ in range(full + 9):
         log.info(line)
-    assert len(stream.writes) == 1 and len(stream.writes[0]) >= BATCH_CHARS
+    assert "".join(stream.writes).count("\n") == full  # written before the interval
     handler.close()
-    assert len(stream.writes) == 2
-    assert "".join(stream.writes).count("\n") == BATCH_CHARS // 100 + 10
+    assert "".join(stream.writes).count("\n") == full + 9
+
+
+def test_every_write_is_whole_lines_a_pipe_writes_at_once() -> None:
+    """Server processes share one standard output: a write of at most PIPE_BUF bytes is
+    never interleaved with another process's, so no line is cut by a batch."""
+    stream = _Unbuffered()
+    handler = BatchedStreamHandler(stream, interval=60)
+    log = _logger(handler)
+    lines = [f"{i:05d} " + "é" * (i % 300) for i in range(3_000)]  # up to 600 bytes each
+    lines.insert(1_000, "L" * (2 * select.PIPE_BUF))  # longer than PIPE_BUF: alone
+    for line in lines:
+        log.info(line)
+    handler.close()
+    assert "".join(stream.writes).splitlines() == lines
+    for text in stream.writes:
+        assert text.endswith("\n")
+        assert len(text.encode()) <= select.PIPE_BUF or text.count("\n") == 1
+    assert len(stream.writes) < len(lines) / 5  # still batched

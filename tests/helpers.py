@@ -137,20 +137,34 @@ class ServedProcess:
         self.process.terminate()
         self.process.wait(timeout=20)
 
-    def tree_rss(self) -> int:
-        """Bytes of memory the server and all its children hold now (from /proc)."""
+    def tree_memory(self) -> TreeMemory:
+        """Memory the server and all its children hold now, read from /proc."""
         try:
             root = psutil.Process(self.process.pid)
             processes = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            return 0
-        total = 0
+            return TreeMemory(0, 0)
+        rss = pss = 0
         for process in processes:
             try:
-                total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
-        return total
+                rollup = Path(f"/proc/{process.pid}/smaps_rollup").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # it ended meanwhile
+            fields = dict(line.split(":", 1) for line in rollup.splitlines()[1:])
+            rss += int(fields["Rss"].split()[0]) * 1024
+            pss += int(fields["Pss"].split()[0]) * 1024
+        return TreeMemory(rss, pss)
+
+
+@dataclass(frozen=True)
+class TreeMemory:
+    """A process tree's memory in bytes: the sum of its processes' resident sets, and of
+    their proportional sets (a page shared by n processes counted 1/n in each, so that the
+    query workers' one memory copy, shared with the zygote they were forked from, is
+    counted once rather than once per process)."""
+
+    rss: int
+    pss: int
 
 
 # --- clients ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ loads the shared ESCO folder into it: one into the embedded store
 endpoint). Then, for each round, store, number of processes and request, it starts
 ``wise-kg serve --workers N`` on 127.0.0.1, waits for ``/ready`` and for the N processes
 to answer ``/health``, checks the answer once, warms up, and drives it with
-``wrk -t2 -c8 --latency`` for ``--seconds``. The server is stopped after each run: every
+``wrk -t1 -c8 --latency`` for ``--seconds``. The server is stopped after each run: every
 configuration starts afresh. The configurations' order rotates from round to round.
 
 Requests:
@@ -679,7 +679,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each run")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="wrk threads (one drives 8 connections; a second takes CPU from the servers)",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--iri", default=DEFAULT_IRI, help="the resource looked up and paged")
     parser.add_argument(

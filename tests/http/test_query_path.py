@@ -8,6 +8,7 @@ client library would wait for the answer it is abandoning.
 
 from __future__ import annotations
 
+import collections
 import re
 import socket
 import threading
@@ -202,6 +203,41 @@ def test_with_every_worker_busy_a_cheap_query_is_answered_or_told_to_retry(
     for thread in runaways:
         thread.join()
     assert _ready_again(served.url)
+
+
+@pytest.mark.timing
+def test_ready_stays_200_while_runaways_are_killed_and_their_workers_replaced(
+    served: ServedProcess,
+) -> None:
+    """It was read in a thread while the event loop changed the pool (a 500 "Set changed
+    size during iteration", 1 poll in 7,700), and it said 503 for each moment between a
+    killed worker and its replacement: a load balancer would take the server out each time."""
+    statuses: collections.Counter[int] = collections.Counter()
+    done = threading.Event()
+
+    def poll() -> None:
+        with httpx.Client(timeout=10) as client:
+            while not done.is_set():
+                statuses[client.get(served.url + "/ready").status_code] += 1
+
+    pollers = [threading.Thread(target=poll) for _ in range(3)]
+    for thread in pollers:
+        thread.start()
+    try:
+        for round_ in range(2):
+            runaways = [
+                threading.Thread(target=_post, args=(served.url, f"{RUNAWAY} # r{round_}{i}"))
+                for i in range(WORKERS)
+            ]
+            for thread in runaways:
+                thread.start()
+            for thread in runaways:
+                thread.join()
+    finally:
+        done.set()
+        for thread in pollers:
+            thread.join()
+    assert set(statuses) == {200}, statuses
 
 
 def test_a_bad_saved_query_parameter_is_a_client_error(served: ServedProcess) -> None:

@@ -87,6 +87,9 @@ _READY, _LATE, _GONE = "ready", "late", "gone"
 WATCH_AFTER = 0.05
 #: How often waits are checked against their deadlines (one timer, not one per request).
 TICK = 0.05
+#: How long a worker being replaced still counts as one (:meth:`QueryPool.alive`): a fork
+#: of the zygote is ready in about 20 ms, and a killed runaway is not the pool's failure.
+REPLACING_COUNTS = 2.0
 
 #: Makes an awaitable that returns once the client has left (None: nobody to watch).
 Gone = Callable[[], Awaitable[None]] | None
@@ -233,7 +236,8 @@ class QueryPool:
         #: Requests waiting for a worker, first come first served, with their jobs.
         self._waiters: deque[tuple[asyncio.Future[_Handed], Job]] = deque()
         self._all: set[_Worker] = set()
-        self._replacing: set[asyncio.Task[None]] = set()
+        #: Replacements in progress, with when each began (``time.monotonic()``).
+        self._replacing: dict[asyncio.Task[None], float] = {}
         self._closed = False
         self._waits = _Waits()
         #: Why the workers could not be kept off the network (None: they are).
@@ -356,8 +360,8 @@ class QueryPool:
         self._leave(worker)  # no longer the pool's, even while it takes a moment to die
         worker.kill()
         task = asyncio.get_running_loop().create_task(self._replace(worker))
-        self._replacing.add(task)
-        task.add_done_callback(self._replacing.discard)
+        self._replacing[task] = time.monotonic()
+        task.add_done_callback(self._replacing.pop)
 
     async def _acquire(self, deadline: float, gone: Gone, job: Job) -> _Worker | _Handed:
         """An idle worker, or one handed over with ``job`` sent to it, waiting at most
@@ -477,8 +481,11 @@ class QueryPool:
         return self._zygote is not None and self._zygote.in_memory
 
     def alive(self) -> int:
-        """How many workers are running."""
-        return sum(1 for w in self._all if w.is_alive())
+        """How many workers are running, counting each one being replaced for its first
+        :data:`REPLACING_COUNTS` seconds (from the event loop's thread)."""
+        recent = time.monotonic() - REPLACING_COUNTS
+        replacing = sum(1 for began in self._replacing.values() if began > recent)
+        return replacing + sum(1 for w in self._all if w.is_alive())
 
     def close(self) -> None:
         """Stop every worker and the zygote (from the event loop's thread)."""

@@ -23,8 +23,9 @@ def health(snap: Build) -> dict[str, object]:
 
 
 @router.get("/ready", summary="Readiness: the store is open and queries can run")
-def ready(request: Request, snap: Build, settings: Config) -> Response:
-    """200 when the store answers and every query worker is alive, else 503 with the reason."""
+async def ready(request: Request, snap: Build, settings: Config) -> Response:
+    """200 when the store answers and every query worker is alive (or was replaced a moment
+    ago), else 503 with the reason. On the event loop, which alone changes the pool."""
     workers = snap.pool.alive()
     error = request.app.state.store_error
     ok = error is None and workers == settings.query_workers

@@ -89,6 +89,14 @@ class QueryTimeout(WiseKgError):
     exit_code = 2
 
 
+class RequestTimeout(WiseKgError):
+    """The request took the whole time limit to arrive (a body sent slowly): no query was
+    started, and no worker stopped for it."""
+
+    http_status = 408
+    exit_code = 2
+
+
 class QueryEvaluationError(WiseKgError):
     """The engine parsed the query but cannot evaluate it (an unknown function, say)."""
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import psutil
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
@@ -238,6 +239,31 @@ def test_ready_stays_200_while_runaways_are_killed_and_their_workers_replaced(
         for thread in pollers:
             thread.join()
     assert set(statuses) == {200}, statuses
+
+
+@pytest.mark.timing
+def test_a_body_sent_slower_than_the_time_limit_is_a_408_that_stops_no_worker(
+    served: ServedProcess,
+) -> None:
+    """Each pause well under the body timeout, the whole body past the query's time limit:
+    it was a 503 "the query ran past the time limit", and a worker was killed for it."""
+    processes = psutil.Process(served.process.pid)
+    before = {child.pid for child in processes.children(recursive=True)}
+    host, port = served.url.removeprefix("http://").split(":")
+    body = b"ASK {}"
+    head = (
+        f"POST /sparql HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/sparql-query\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode())
+        for byte in body:
+            time.sleep(LIMIT / len(body) * 1.1)
+            sock.sendall(bytes([byte]))
+        answer = sock.recv(65536).decode()
+    assert answer.startswith("HTTP/1.1 408 "), answer
+    assert "time limit to arrive" in answer
+    assert {child.pid for child in processes.children(recursive=True)} == before
 
 
 def test_a_bad_saved_query_parameter_is_a_client_error(served: ServedProcess) -> None:

@@ -15,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 from wise_kg.api.conditional import etag, matches
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.middleware.head import HEAD
-from wise_kg.errors import QuerySyntaxError
+from wise_kg.errors import QuerySyntaxError, RequestTimeout
 from wise_kg.sparql.admission import QueryInfo, choose_format, dataset_for
 from wise_kg.sparql.evaluate import Limits
 from wise_kg.sparql.pool import Answer
@@ -81,6 +81,11 @@ async def respond(
     state.metrics.cache_outcome(body is not None)
     if body is not None:
         return Response(body, media_type=fmt.content_type, headers=headers)
+    if time.monotonic() >= deadline:
+        raise RequestTimeout(
+            f"The request took longer than the {settings.query_timeout:g}-second time limit "
+            "to arrive; no query was started. Send it again, at once."
+        )
     answer = await snap.pool.run(job, deadline=deadline, gone=lambda: client_gone(request))
     if answer.rest is None:
         state.cache.put(tag, answer.first)

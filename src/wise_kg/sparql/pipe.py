@@ -59,6 +59,20 @@ class PipeEnd:
 
     def take(self) -> bytes | None:
         """The next whole message read so far, or None."""
+        found = self._next()
+        if found is None:
+            return None
+        start, end = found
+        message = bytes(self._buffer[start:end])
+        del self._buffer[:end]
+        return message
+
+    def holds_message(self) -> bool:
+        """Whether a whole message has been read and not yet taken."""
+        return self._next() is not None
+
+    def _next(self) -> tuple[int, int] | None:
+        """Where the next whole message lies in the buffer, or None."""
         buffer = self._buffer
         if len(buffer) < _SHORT.size:
             return None
@@ -71,9 +85,7 @@ class PipeEnd:
             start += _LONG.size
         if len(buffer) < start + size:
             return None
-        message = bytes(buffer[start : start + size])
-        del buffer[: start + size]
-        return message
+        return start, start + size
 
     def send_now(self, message: bytes) -> memoryview:
         """Write as much of one message as the pipe takes now; what is left to write."""

@@ -172,6 +172,8 @@ class _Worker:
         self.readable: asyncio.Future[Any] | None = None
         #: Whether the next message is a raw chunk of an answer rather than a pickled tuple.
         self.raw = False
+        #: Whether its pipe is left unread until the message read already is asked for.
+        self.paused = False
         try:
             self.pid = zygote.fork(child)
         finally:
@@ -309,6 +311,11 @@ class QueryPool:
             self._retire(worker)
             return
         self._deliver(worker)
+        if worker.readable is not None and worker.readable.done() and worker.pipe.holds_message():
+            # A chunk of a long answer, read while the one before is still being sent to a
+            # slow client: the worker waits on its full pipe, not in this process's memory.
+            worker.paused = True
+            asyncio.get_running_loop().remove_reader(worker.pipe.fd)
 
     def _deliver(self, worker: _Worker) -> None:
         """Hand the next whole message (or the end of the pipe) to whoever waits for it.
@@ -434,6 +441,9 @@ class QueryPool:
         else:
             readable = worker.readable = asyncio.get_running_loop().create_future()
             worker.raw = raw
+        if worker.paused:
+            worker.paused = False
+            asyncio.get_running_loop().add_reader(worker.pipe.fd, self._readable, worker)
         try:
             if isinstance(handed, _Handed):
                 await worker.pipe.finish(handed.unsent)

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import time
+from urllib.parse import quote
 
 import httpx
 import psutil
@@ -78,12 +79,12 @@ def test_ready_follows_the_workers(built: Settings) -> None:
 def test_a_worker_is_replaced_even_when_its_zygote_has_died(built: Settings) -> None:
     with LiveServer(built) as live, http_client(live.url, timeout=30) as client:
         pool = live.server.config.app.state.snapshot.pool
-        before = {w.pid for w in pool._all}
+        before = {w.pid for w in tuple(pool._all)}
         os.kill(pool._zygote.process.pid, signal.SIGKILL)
         for pid in before:
             os.kill(pid, signal.SIGKILL)
         _ready(client, 200, 20)  # a new zygote, then new workers
-        assert not before & {w.pid for w in pool._all}
+        assert not before & {w.pid for w in tuple(pool._all)}
         assert client.get("/sparql", params={"query": ASK}).status_code == 200
 
 
@@ -122,6 +123,40 @@ def test_a_client_leaving_mid_body_is_logged_as_gone_not_as_our_fault(
     metrics = client.get("/metrics").text
     assert 'route="/sparql",status="499"' in metrics
     assert 'route="/sparql",status="500"' not in metrics
+
+
+def test_a_client_cut_off_mid_answer_costs_one_summary_line_not_a_traceback(
+    built: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that stops reading a long answer is cut off at the deadline. That logged
+    uvicorn's "Exception in ASGI application" and some 75 lines of traceback each time:
+    anyone could fill the log with it."""
+    settings = built.model_copy(update={"query_timeout": 2.0})
+    wide = "CONCAT(" + ", ".join(["STR(?o)"] * 8) + ")"
+    query = quote(f"SELECT ?s ?p ({wide} AS ?x) WHERE {{ ?s ?p ?o . ?a ?b ?c }} LIMIT 10000")
+    uvicorn_log = logging.getLogger("uvicorn.error")  # uvicorn's loggers do not propagate
+    uvicorn_log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO), LiveServer(settings) as live:
+            host, port = live.url.removeprefix("http://").split(":")
+            with socket.socket() as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # window shut
+                sock.connect((host, int(port)))
+                request = f"GET /sparql?query={query} HTTP/1.1\r\nHost: {host}\r\n\r\n"
+                sock.sendall(request.encode())
+                time.sleep(3)  # past the deadline, reading nothing
+            with http_client(live.url, timeout=10) as client:
+                assert client.get("/sparql", params={"query": "ASK {} # after"}).status_code == 200
+    finally:
+        uvicorn_log.removeHandler(caplog.handler)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+    assert not any(r.exc_info for r in caplog.records)
+    summaries = [r.getMessage() for r in caplog.records if "cut off mid-answer" in r.getMessage()]
+    assert summaries == [
+        "connections cut off (since the last such line, at most one in 60 s): "
+        "1 cut off mid-answer at the deadline (too slow to read)"
+    ]
 
 
 def _running(pid: int) -> bool:

@@ -267,7 +267,8 @@ def test_a_body_sent_slower_than_the_time_limit_is_a_408_that_stops_no_worker(
         answer = sock.recv(65536).decode()
     assert answer.startswith("HTTP/1.1 408 "), answer
     assert "time limit to arrive" in answer
-    assert {child.pid for child in processes.children(recursive=True)} == before
+    # None stopped (one may have joined: a replacement for an earlier test's runaway)
+    assert before <= {child.pid for child in processes.children(recursive=True)}
 
 
 def test_a_bad_saved_query_parameter_is_a_client_error(served: ServedProcess) -> None:

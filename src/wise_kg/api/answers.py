@@ -15,7 +15,8 @@ from starlette.types import Message, Receive, Scope, Send
 from wise_kg.api.conditional import etag, matches
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.middleware.head import HEAD
-from wise_kg.errors import QuerySyntaxError, RequestTimeout
+from wise_kg.api.middleware.server import CUT_OFF
+from wise_kg.errors import QuerySyntaxError, QueryTimeout, RequestTimeout, WiseKgError
 from wise_kg.sparql.admission import QueryInfo, choose_format, dataset_for
 from wise_kg.sparql.evaluate import Limits
 from wise_kg.sparql.pool import Answer
@@ -115,9 +116,25 @@ class StreamedAnswer(StreamingResponse):
 
         try:
             await super().__call__(scope, receive, in_time)
+        except (TimeoutError, WiseKgError) as exc:
+            # Part of the answer is sent: no status can tell the client now. Its connection
+            # is closed (a short body), and the log says so in one line, not a traceback.
+            cut_off = scope.get(CUT_OFF)
+            if cut_off is None:
+                raise
+            cut_off(_cut_off_because(exc))
         finally:  # whatever ended the sending, the worker is freed (or replaced)
             if self.rest is not None:
                 self.rest.close()
+
+
+def _cut_off_because(exc: Exception) -> str:
+    """Why an answer was cut off part-way, as the server's summary of connections says it."""
+    if isinstance(exc, TimeoutError):
+        return "cut off mid-answer at the deadline (too slow to read)"
+    if isinstance(exc, QueryTimeout):
+        return "cut off mid-answer at the deadline (the answer still coming)"
+    return f"cut off mid-answer ({type(exc).__name__}: {exc})"
 
 
 async def _nothing() -> AsyncIterator[bytes]:

@@ -355,6 +355,9 @@ class QueryPool:
             if not self._closed:
                 LOG.error("a query worker could not be replaced: %s", err)
             return
+        # No longer a replacement as it joins (not a moment later, with the task's end:
+        # /ready would count it twice meanwhile).
+        self._replacing.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
         self._join(fresh)
 
     def _retire(self, worker: _Worker) -> None:
@@ -368,7 +371,7 @@ class QueryPool:
         worker.kill()
         task = asyncio.get_running_loop().create_task(self._replace(worker))
         self._replacing[task] = time.monotonic()
-        task.add_done_callback(self._replacing.pop)
+        task.add_done_callback(lambda done: self._replacing.pop(done, None))
 
     async def _acquire(self, deadline: float, gone: Gone, job: Job) -> _Worker | _Handed:
         """An idle worker, or one handed over with ``job`` sent to it, waiting at most

@@ -58,6 +58,8 @@ RESERVED_FILES = 256
 #: up to :data:`LINGER_BYTES`), so the client reads the answer rather than a reset.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1024 * 1024
+#: The scope key of a request's cut-off: ``scope[CUT_OFF](why)`` ends a response part-way.
+CUT_OFF = "wise_kg.cut_off"
 #: Most bytes of a response held back to leave in one write with what follows.
 HELD_BYTES = 64 * 1024
 #: Clients cut off are logged at once, then summed up at most this often.
@@ -348,6 +350,7 @@ class HttpProtocol(HttpToolsProtocol):
         self._stop_waiting()
         super().on_headers_complete()
         self.cycle.transport = self.one_write
+        self.cycle.scope[CUT_OFF] = functools.partial(self._cut_off, self.cycle)  # type: ignore[index]
 
     def on_message_complete(self) -> None:
         """The request is whole."""
@@ -408,6 +411,16 @@ class HttpProtocol(HttpToolsProtocol):
     def _close(self) -> None:
         self._stop_timers()
         self.transport.close()
+
+    def _cut_off(self, cycle: Any, why: str) -> None:
+        """End ``cycle``'s response part-way (the client sees a short body): noted once in
+        the summary line, without uvicorn's traceback or "returned without completing"
+        error. What is left in the send buffer goes out if the client reads it within
+        LINGER_SECONDS; then the connection is dropped, read or not."""
+        cycle.disconnected = True
+        self.report.note(why)
+        self.transport.close()
+        self.loop.call_later(LINGER_SECONDS, self.transport.abort)
 
     def _refuse(self, refusal: Refusal, noted: bool = False) -> None:
         """Answer ``refusal`` and close; meanwhile read and drop what the client still sends

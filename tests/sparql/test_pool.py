@@ -384,3 +384,38 @@ def test_a_worker_does_not_import_the_servers_main_module(store_path: str, tmp_p
     )
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("waiting", ["a long answer", "a runaway"])
+def test_a_request_cancelled_in_the_queue_leaves_no_worker_behind(
+    store_path: str, waiting: str
+) -> None:
+    """Cancelled while it waited, its queue entry stayed: the next worker freed was handed
+    its job, and nobody ever read the answer (one worker lost for good, or left running a
+    runaway without a deadline, while the pool still counted it)."""
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+    queued = {
+        "a long answer": _job("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT", "ntriples"),
+        "a runaway": _job("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
+    }[waiting]
+
+    async def work(pool: QueryPool) -> None:
+        deadline = time.monotonic() + 30
+        busy = [
+            asyncio.ensure_future(pool.run(_job(f"{slow} # {i}"), deadline=deadline))
+            for i in range(2)
+        ]
+        await asyncio.sleep(0.2)  # both workers busy
+        waiter = asyncio.ensure_future(pool.run(queued, deadline=deadline))
+        await asyncio.sleep(0.1)
+        waiter.cancel()
+        await asyncio.gather(*busy)
+        await asyncio.sleep(0.5)
+        assert len(pool._idle) == 2 and not pool._waiters
+        cheap = [
+            pool.run(_job(f"SELECT ({i} AS ?n) {{}}"), deadline=time.monotonic() + 3)
+            for i in range(2)
+        ]
+        assert all(b"n" in answer.first for answer in await asyncio.gather(*cheap))
+
+    asyncio.run(_with_pool(store_path, work, queue_seconds=20, queue_size=10))

@@ -13,6 +13,7 @@ leaves, or when it dies (over its memory cap); the others keep answering.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pickle
 import signal
@@ -386,14 +387,26 @@ class QueryPool:
         waiter = (handed, job)
         self._waiters.append(waiter)
         until = min(deadline, time.monotonic() + self.queue_seconds)
-        outcome = await self._waits.wait(handed, until, gone)
+        try:
+            outcome = await self._waits.wait(handed, until, gone)
+        except asyncio.CancelledError:  # the request is cancelled: nobody will read an answer
+            if handed.done() and not handed.cancelled():
+                self._retire(handed.result().worker)  # its job was sent already
+            else:
+                self._give_up(waiter)
+            raise
         if handed.done():  # handed over, perhaps just as the wait ended: the job is sent
             return handed.result()
-        handed.cancel()
-        self._waiters.remove(waiter)
+        self._give_up(waiter)
         if outcome is _GONE:
             raise errors.ClientGone("the client left while its query waited for a worker")
         raise errors.ServerBusy(self._busy())
+
+    def _give_up(self, waiter: tuple[asyncio.Future[_Handed], Job]) -> None:
+        """Leave the queue without a worker."""
+        waiter[0].cancel()
+        with contextlib.suppress(ValueError):
+            self._waiters.remove(waiter)
 
     def _busy(self) -> str:
         return (
@@ -469,8 +482,10 @@ class QueryPool:
             # blocking the event loop, and with its pipe no longer watched meanwhile.
             self._leave(worker)
             assert self._zygote is not None
-            code = await asyncio.to_thread(self._zygote.exit_code, worker.pid, 0.2)
-            self._retire(worker)
+            try:
+                code = await asyncio.to_thread(self._zygote.exit_code, worker.pid, 0.2)
+            finally:  # replaced even when the request is cancelled meanwhile
+                self._retire(worker)
             if code == -signal.SIGABRT:  # the engine's failed allocation
                 raise errors.QueryOverMemory(over_memory(self.settings)) from None
             if code == -signal.SIGSEGV:  # the engine crashed on this query

@@ -64,6 +64,29 @@ def test_damaged_store_is_caught_at_start(settings: Settings) -> None:
     assert open_read_only(settings.resolved_store_path(), verify=True)[1].quads > 1000
 
 
+def test_a_newer_build_that_cannot_be_opened_leaves_the_one_in_service_ready(
+    settings: Settings, project: Path
+) -> None:
+    """/ready said 503 while the build in service answered every query: behind a load
+    balancer, one bad build would have taken every server out."""
+    build(settings)
+    settings = settings.model_copy(update={"reload_seconds": 0.2})
+    with LiveServer(settings) as live, http_client(live.url, timeout=30) as client:
+        serving = client.get("/health").json()["build"]
+        (project / "data" / "zz-extra.ttl").write_text("# a change, so the next build is new\n")
+        newer = build(settings).info
+        (settings.resolved_store_path().resolve() / "CURRENT").write_bytes(b"garbage")
+        for _ in range(100):  # until the server has tried to open it
+            ready = client.get("/ready")
+            if ready.json()["newer_build_error"]:
+                break
+            time.sleep(0.05)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["build"] == serving != newer.build_id
+        assert newer.build_id in ready.json()["newer_build_error"]
+        assert client.get("/sparql", params={"query": ASK}).json()["boolean"] is True
+
+
 def _mount_tmpfs(target: Path, options: str) -> bool:
     target.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(

@@ -86,6 +86,7 @@ def install(app: FastAPI, snapshot: Snapshot) -> None:
     """Make ``snapshot`` the one new requests read (one assignment: they see it whole)."""
     app.state.snapshot = snapshot
     app.state.store_error = None
+    app.state.newer_build_error = None
     # The label index and names are hundreds of thousands of long-lived objects: keep the
     # garbage collector from walking them again and again (pauses of tens of ms at p99).
     gc.collect()
@@ -121,13 +122,22 @@ class Refresher:
         except WiseKgError as err:
             state.store_error = str(err)
             return
+        state.store_error = None
         if build_id == state.snapshot.build.build_id:
-            state.store_error = None
+            state.newer_build_error = None
             return
         try:
             snapshot = await open_snapshot(self.settings, self.backend, verify=False)
         except WiseKgError as err:
-            state.store_error = f"build {build_id} could not be opened: {err}"
+            # The build in service still answers: ready as it is, the failure reported.
+            if state.newer_build_error is None:
+                LOG.error(
+                    "build %s could not be opened; still serving %s: %s",
+                    build_id,
+                    state.snapshot.build.build_id,
+                    err,
+                )
+            state.newer_build_error = f"build {build_id} could not be opened: {err}"
             return
         old = state.snapshot
         install(self.app, snapshot)

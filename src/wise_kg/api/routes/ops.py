@@ -34,6 +34,8 @@ async def ready(request: Request, snap: Build, settings: Config) -> Response:
         "build": snap.build.build_id,
         "workers": workers,
         "error": error,
+        # a newer build put in service that could not be opened (this one still serves)
+        "newer_build_error": request.app.state.newer_build_error,
         # whether the query workers are kept off the network, and if not, why
         "sandbox": snap.pool.confinement or "query workers cannot open network sockets",
         "sandboxed": snap.pool.confinement is None,

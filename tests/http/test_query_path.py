@@ -388,8 +388,39 @@ def test_a_long_answer_nobody_reads_is_not_held_in_the_web_process(
 
 def test_head_of_a_long_answer_frees_its_worker(served: ServedProcess) -> None:
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10000 # head"
-    response = httpx.head(served.url + "/sparql", params={"query": query, "format": "tsv"})
+    params = {"query": query, "format": "tsv"}
+    response = httpx.head(served.url + "/sparql", params=params, headers=PLAIN)
     assert response.status_code == 200 and int(response.headers["content-length"]) > 300_000
     assert response.content == b""
     ready = httpx.get(served.url + "/ready").json()
     assert ready["ready"] is True and ready["workers"] == WORKERS, ready  # none replaced
+
+
+@pytest.mark.parametrize("coding", ["gzip", "identity"])
+def test_head_of_a_long_answer_has_the_headers_of_its_get(
+    served: ServedProcess, coding: str
+) -> None:
+    """With gzip accepted, HEAD described the plain answer (its length, its ETag) where GET
+    sends the gzip-coded one, another representation with another ETag."""
+    params = {"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10000 # heads", "format": "tsv"}
+    headers = {"Accept-Encoding": coding}
+    # HEAD first: a GET's answer, once kept by the replay cache, is replayed whole to both
+    head = httpx.head(served.url + "/sparql", params=params, headers=headers)
+    get = httpx.get(served.url + "/sparql", params=params, headers=headers)
+    assert get.status_code == head.status_code == 200
+    for name in ("content-type", "content-encoding", "etag", "vary", "content-length"):
+        assert head.headers.get(name) == get.headers.get(name), name
+    assert (get.headers.get("content-encoding") == "gzip") == (coding == "gzip")
+
+
+def test_a_query_answer_says_it_varies_by_origin(served: ServedProcess) -> None:
+    """The same answer to a page's cross-origin request carries Access-Control-Allow-Origin:
+    a cache must not hand the one without it to a browser. Requests without an Origin take
+    the fast path, which left ``Origin`` out of ``Vary`` where every other answer has it."""
+    params = {"query": "ASK { ?s ?p ?o } # vary"}
+    plain = httpx.get(served.url + "/sparql", params=params)
+    cross = httpx.get(served.url + "/sparql", params=params, headers={"Origin": "https://a.test"})
+    for response in (plain, cross):
+        assert "Origin" in [v.strip() for v in response.headers["vary"].split(",")]
+    assert "access-control-allow-origin" not in plain.headers
+    assert cross.headers["access-control-allow-origin"] == "*"

@@ -138,8 +138,9 @@ def _cut_off_because(exc: Exception) -> str:
 
 
 async def _nothing() -> AsyncIterator[bytes]:
-    return
-    yield
+    """No body, sent as a stream (one empty chunk) as its GET's is: a HEAD gets the headers
+    its GET gets, gzip-coded or not (the server sends no body for a HEAD)."""
+    yield b""
 
 
 async def _chunks(answer: Answer) -> AsyncIterator[bytes]:

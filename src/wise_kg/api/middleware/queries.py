@@ -40,6 +40,10 @@ class QueryFastPath:
             response = await self.endpoint(request)
         except WiseKgError as exc:
             response = await self.on_error(request, exc)
+        # As the CORS middleware marks every answer of the long way: with an Origin the
+        # answer would differ (Access-Control-Allow-Origin), which caches must be told.
+        vary = response.headers.get("vary")
+        response.headers["vary"] = f"{vary}, Origin" if vary else "Origin"
         await response(scope, receive, send)
 
 

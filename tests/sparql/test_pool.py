@@ -17,14 +17,18 @@ import pytest
 from tests.helpers import PROJECT, Recorder
 from wise_kg.errors import (
     QueryEvaluationError,
+    QueryFailed,
     QueryOverMemory,
     QuerySyntaxError,
     QueryTimeout,
     ServerBusy,
 )
+from wise_kg.sparql import pool as pool_module
 from wise_kg.sparql.evaluate import Dataset, Limits
 from wise_kg.sparql.pool import QueryPool
+from wise_kg.sparql.spawn import context
 from wise_kg.sparql.worker import CHUNK, Job, WorkerSettings
+from wise_kg.sparql.zygote import Zygote
 from wise_kg.store.embedded import BuildFolder
 
 LIMITS = Limits(10_000, 64 << 20)
@@ -419,3 +423,57 @@ def test_a_request_cancelled_in_the_queue_leaves_no_worker_behind(
         assert all(b"n" in answer.first for answer in await asyncio.gather(*cheap))
 
     asyncio.run(_with_pool(store_path, work, queue_seconds=20, queue_size=10))
+
+
+def test_a_pool_whose_workers_cannot_start_leaves_nothing_running(tmp_path: Path) -> None:
+    """A server retries a newer build it cannot open every few seconds: each failed start
+    had left its zygote running (and any worker that had started), one more per retry."""
+    pool = _pool(str(tmp_path / "no-such-build"), in_memory_quads=0)
+
+    async def start() -> None:
+        with pytest.raises(QueryFailed):
+            await pool.start()
+
+    asyncio.run(start())
+    assert pool._zygote is not None
+    assert not pool._zygote.process.is_alive()
+    assert not pool._all and not pool._idle
+
+
+def test_a_stopped_zygote_forks_nothing_not_even_a_new_zygote(store_path: str) -> None:
+    """A replacement that reached the zygote after its pool had closed found the control
+    pipe closed, took the zygote for dead and started a new one that nobody would stop."""
+    zygote = Zygote(context(), BuildFolder(store_path), WorkerSettings(256 << 20, 0))
+    zygote.close()
+    parent, child = context().Pipe()
+    with parent, child, pytest.raises(QueryFailed, match="stopped"):
+        zygote.fork(child)
+    assert not zygote.process.is_alive()
+
+
+def test_a_worker_whose_replacement_fails_to_start_is_replaced_later(
+    store_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed replacement was given up: the pool stayed a worker short until a restart."""
+    monkeypatch.setattr(pool_module, "REPLACE_FIRST_PAUSE", 0.05)
+
+    async def work(pool: QueryPool) -> None:
+        spawn, failures = pool._spawn, [1, 2]
+
+        def failing_twice() -> object:
+            if failures:
+                failures.pop()
+                raise QueryFailed("cannot fork now")
+            return spawn()
+
+        pool._spawn = failing_twice  # type: ignore[method-assign]
+        pool._retire(next(iter(pool._all)))
+        for _ in range(100):
+            if len(pool._all) == 2 and not failures:
+                break
+            await asyncio.sleep(0.05)
+        assert len(pool._all) == 2 and not failures
+        answer = await pool.run(_job("ASK { ?s ?p ?o }", "ASK"), deadline=time.monotonic() + 10)
+        assert b"true" in answer.first
+
+    asyncio.run(_with_pool(store_path, work))

@@ -91,6 +91,8 @@ TICK = 0.05
 #: How long a worker being replaced still counts as one (:meth:`QueryPool.alive`): a fork
 #: of the zygote is ready in about 20 ms, and a killed runaway is not the pool's failure.
 REPLACING_COUNTS = 2.0
+#: Pauses between attempts to replace a worker whose replacement failed to start.
+REPLACE_FIRST_PAUSE, REPLACE_LAST_PAUSE = 1.0, 30.0
 
 #: Makes an awaitable that returns once the client has left (None: nobody to watch).
 Gone = Callable[[], Awaitable[None]] | None
@@ -175,6 +177,8 @@ class _Worker:
         self.raw = False
         #: Whether its pipe is left unread until the message read already is asked for.
         self.paused = False
+        #: Whether it is known to have ended (reaped: its pid may be another process's now).
+        self.ended = False
         try:
             self.pid = zygote.fork(child)
         finally:
@@ -202,7 +206,8 @@ class _Worker:
 
     def kill(self) -> None:
         """Kill the process at once (it may be deep in a query: nothing else stops it)."""
-        kill(self.pid)
+        if not self.ended:
+            kill(self.pid)
 
     def stop(self) -> None:
         """Close the pipe and kill the process (the zygote reaps it)."""
@@ -251,11 +256,20 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         zygote = await loop.run_in_executor(None, Zygote, context(), self.spec, self.settings)
         self._zygote = zygote
-        starting = [await loop.run_in_executor(None, _Worker, zygote) for _ in range(self.size)]
-        for worker in starting:
-            await loop.run_in_executor(None, worker.wait_ready)
-            self.confinement = worker.confinement
-            self._join(worker)
+        starting: list[_Worker] = []
+        try:
+            for _ in range(self.size):
+                starting.append(await loop.run_in_executor(None, _Worker, zygote))
+            for worker in starting:
+                await loop.run_in_executor(None, worker.wait_ready)
+                self.confinement = worker.confinement
+                self._join(worker)
+        except BaseException:  # nothing left running: a caller that tries again leaks nothing
+            for worker in starting:
+                if worker not in self._all:
+                    worker.stop()
+            self.close()
+            raise
 
     def _spawn(self) -> _Worker:
         """A new worker, once it is ready (blocking: run it in a thread)."""
@@ -275,6 +289,8 @@ class QueryPool:
 
     def _release(self, worker: _Worker) -> None:
         """Hand a worker to the first request waiting for one, or put it back among the idle."""
+        if self._closed:  # the end of a long answer after the pool's end: the worker is gone
+            return
         worker.readable = None
         while self._waiters:
             waiter, job = self._waiters.popleft()
@@ -345,21 +361,25 @@ class QueryPool:
             asyncio.get_running_loop().remove_reader(worker.conn.fileno())
 
     async def _replace(self, worker: _Worker) -> None:
-        """Stop a worker and, once a fresh one is ready, make that one available."""
+        """Stop a worker and, once a fresh one is ready, make that one available; a fresh
+        one that fails to start is tried again, less and less often, while the pool lasts."""
         loop = asyncio.get_running_loop()
         worker.stop()
-        if self._closed:
+        pause = REPLACE_FIRST_PAUSE
+        while not self._closed:
+            try:
+                fresh = await loop.run_in_executor(None, self._spawn)
+            except errors.QueryFailed as err:  # the pool closed meanwhile, or cannot fork
+                if not self._closed:
+                    LOG.error("a query worker could not be replaced (again in %gs): %s", pause, err)
+                    await asyncio.sleep(pause)
+                    pause = min(2 * pause, REPLACE_LAST_PAUSE)
+                continue
+            # No longer a replacement as it joins (not a moment later, with the task's end:
+            # /ready would count it twice meanwhile).
+            self._replacing.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+            self._join(fresh)
             return
-        try:
-            fresh = await loop.run_in_executor(None, self._spawn)
-        except errors.QueryFailed as err:  # the pool closed meanwhile, or cannot fork
-            if not self._closed:
-                LOG.error("a query worker could not be replaced: %s", err)
-            return
-        # No longer a replacement as it joins (not a moment later, with the task's end:
-        # /ready would count it twice meanwhile).
-        self._replacing.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
-        self._join(fresh)
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker now and replace it in the background, so the answer at hand is
@@ -482,9 +502,11 @@ class QueryPool:
             # blocking the event loop, and with its pipe no longer watched meanwhile.
             self._leave(worker)
             assert self._zygote is not None
+            code = None
             try:
                 code = await asyncio.to_thread(self._zygote.exit_code, worker.pid, 0.2)
             finally:  # replaced even when the request is cancelled meanwhile
+                worker.ended = code is not None  # reaped: its pid is not to be killed
                 self._retire(worker)
             if code == -signal.SIGABRT:  # the engine's failed allocation
                 raise errors.QueryOverMemory(over_memory(self.settings)) from None
@@ -518,6 +540,8 @@ class QueryPool:
     def close(self) -> None:
         """Stop every worker and the zygote (from the event loop's thread)."""
         self._closed = True
+        for task in self._replacing:
+            task.cancel()
         for worker in list(self._all):
             self._leave(worker)
             worker.stop()

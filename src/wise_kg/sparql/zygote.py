@@ -17,6 +17,7 @@ on a remote engine) still goes through the zygote; each worker then opens it its
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -42,7 +43,9 @@ class Zygote:
     """The web process's handle on a build's zygote: new workers, and how old ones ended.
 
     Thread-safe (the pool asks from its executor's threads). A zygote found dead is
-    started again, once, before the request fails.
+    started again, once, before the request fails. Each request carries a number its
+    reply repeats: a reply that comes after its request was given up on is dropped,
+    never read as the answer to the next one (an exit code taken for a pid, say).
     """
 
     def __init__(
@@ -53,6 +56,8 @@ class Zygote:
     ):
         self.context, self._spec, self._settings = context, spec, settings
         self._lock = threading.Lock()
+        self._numbers = itertools.count()
+        self._closed = False
         self._start()
 
     def _start(self) -> None:
@@ -67,31 +72,45 @@ class Zygote:
         with without_main_module():
             self.process.start()
         child.close()
-        reply = self._reply(STARTUP_SECONDS)
+        reply = self._read(STARTUP_SECONDS)
         if not (isinstance(reply, tuple) and reply[0] == "ready"):
             self._stop()
             raise errors.QueryFailed("the query workers' zygote did not start")
         #: Whether the workers answer from its memory copy (else each opens the build).
         self.in_memory: bool = reply[1]
 
-    def _reply(self, timeout: float) -> object:
+    def _read(self, timeout: float) -> object:
         try:
             return self.control.recv() if self.control.poll(timeout) else None
         except (EOFError, OSError):
             return None
 
+    def _reply(self, number: int, timeout: float) -> object:
+        """The reply to request ``number`` (None if it does not come in time)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            reply = self._read(left)
+            if reply is None:
+                return None
+            if isinstance(reply, tuple) and len(reply) == 2 and reply[0] == number:
+                return reply[1]
+        return None
+
     def fork(self, worker_end: Connection) -> int:
         """A new worker on ``worker_end`` (a pipe end, closed by the caller after); its pid."""
         with self._lock:
             for attempt in range(2):
+                if self._closed:  # a replacement that comes after the pool's end
+                    raise errors.QueryFailed("the query workers' zygote is stopped")
+                number = next(self._numbers)
                 try:
-                    self.control.send(("fork",))
+                    self.control.send(("fork", number))
                     reduction.send_handle(self.control, worker_end.fileno(), self.process.pid)
                 except OSError:
                     pid = None
                 else:
-                    pid = self._reply(STARTUP_SECONDS)
-                if isinstance(pid, int):
+                    pid = self._reply(number, STARTUP_SECONDS)
+                if isinstance(pid, int) and pid > 0:  # never 0 or -1: kill() would take a group
                     return pid
                 if attempt == 0:  # the zygote is gone (killed, say): a new one, once
                     self._stop()
@@ -102,11 +121,12 @@ class Zygote:
         """How worker ``pid`` ended (as :attr:`multiprocessing.Process.exitcode`), waiting
         at most ``timeout`` seconds for it to end; None when not known."""
         with self._lock:
+            number = next(self._numbers)
             try:
-                self.control.send(("exit code", pid, timeout))
+                self.control.send(("exit code", number, pid, timeout))
             except OSError:
                 return None
-            code = self._reply(timeout + 5)
+            code = self._reply(number, timeout + 5)
             return code if isinstance(code, int) else None
 
     def _stop(self) -> None:
@@ -119,6 +139,7 @@ class Zygote:
     def close(self) -> None:
         """Stop the zygote; it kills the workers it forked that still run."""
         with self._lock:
+            self._closed = True
             self._stop()
 
 
@@ -143,6 +164,7 @@ def _zygote_main(control: Connection, spec: StoreSpec, settings: WorkerSettings)
             except (EOFError, OSError):  # the pool is closed, or its process gone
                 return
             if request[0] == "fork":
+                number = request[1]
                 fd = reduction.recv_handle(control)
                 pid = os.fork()
                 if pid == 0:
@@ -153,10 +175,10 @@ def _zygote_main(control: Connection, spec: StoreSpec, settings: WorkerSettings)
                     _worker(fd, prepared, spec, settings)
                 os.close(fd)
                 running.add(pid)
-                control.send(pid)
+                control.send((number, pid))
             else:
-                _, pid, timeout = request
-                control.send(_exit_code(pid, timeout, running, ended))
+                _, number, pid, timeout = request
+                control.send((number, _exit_code(pid, timeout, running, ended)))
     finally:
         for pid in running:
             kill(pid)

@@ -5,6 +5,7 @@ Faults (a killed build, a damaged store, a full disk): ``tests/store/test_faults
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -157,6 +158,36 @@ def test_a_client_cut_off_mid_answer_costs_one_summary_line_not_a_traceback(
         "connections cut off (since the last such line, at most one in 60 s): "
         "1 cut off mid-answer at the deadline (too slow to read)"
     ]
+
+
+def test_a_request_leaves_no_reference_cycle_behind(live: LiveServer) -> None:
+    """What a request leaves is freed when it ends, not by the garbage collector: a
+    cut-off callable holding the request's cycle, put in its scope, made a loop of each
+    request's scope and cycle, and the collections that swept them up took cached
+    lookups' p99 from 1.3 to 21 ms."""
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+
+        def ask(i: int) -> None:
+            query = quote(f"ASK {{ ?s ?p ?o }} # {i % 3}")  # answered fresh, then replayed
+            sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            answer = b""
+            while b"true" not in answer:
+                answer += sock.recv(65536)
+
+        for i in range(20):
+            ask(i)
+        time.sleep(0.2)
+        gc.collect()
+        gc.disable()
+        try:
+            for i in range(200):
+                ask(i)
+            time.sleep(0.2)
+            left = gc.collect()
+        finally:
+            gc.enable()
+    assert left < 50, f"{left} objects in reference cycles after 200 requests"
 
 
 def _running(pid: int) -> bool:

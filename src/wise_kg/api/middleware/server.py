@@ -350,9 +350,11 @@ class HttpProtocol(HttpToolsProtocol):
         self._stop_waiting()
         super().on_headers_complete()
         self.cycle.transport = self.one_write
-        # The protocol's own method: a callable holding the cycle would make each request's
-        # scope and cycle a reference loop, left to the garbage collector (p99 1.3 → 21 ms).
-        self.cycle.scope[CUT_OFF] = self._cut_off  # type: ignore[index]
+        # This request's own cycle (a pipelined request replaces ``self.cycle`` while the
+        # answer before it is still being sent), held weakly: a strong reference from its
+        # scope would make every request a reference loop (cached lookups' p99 1.3 → 21 ms).
+        cycle = weakref.ref(self.cycle)
+        self.cycle.scope[CUT_OFF] = functools.partial(self._cut_off, cycle)  # type: ignore[index]
 
     def on_message_complete(self) -> None:
         """The request is whole."""
@@ -414,12 +416,15 @@ class HttpProtocol(HttpToolsProtocol):
         self._stop_timers()
         self.transport.close()
 
-    def _cut_off(self, why: str) -> None:
-        """End the response under way part-way (the client sees a short body): noted once in
+    def _cut_off(self, cycle: weakref.ref[Any], why: str) -> None:
+        """End ``cycle``'s response part-way (the client sees a short body): noted once in
         the summary line, without uvicorn's traceback or "returned without completing"
         error. What is left in the send buffer goes out if the client reads it within
         LINGER_SECONDS; then the connection is dropped, read or not."""
-        self.cycle.disconnected = True
+        request = cycle()
+        if request is None or request.disconnected:  # the client had gone already
+            return
+        request.disconnected = True
         self.report.note(why)
         self.transport.close()
         self.loop.call_later(LINGER_SECONDS, self.transport.abort)

@@ -73,7 +73,14 @@ def strict(built: Settings) -> Iterator[LiveServer]:
 def _workers(live: LiveServer) -> dict[int, bool]:
     """The pool's worker processes: pid → alive."""
     pool = live.server.config.app.state.snapshot.pool
-    return {w.pid: w.is_alive() for w in tuple(pool._all)}  # copied at once: the loop changes it
+    return {w.pid: _running(w.pid) for w in tuple(pool._all)}  # copied at once: the loop changes it
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _whole_again(live: LiveServer, seconds: float = 20.0) -> dict[int, bool]:

@@ -177,7 +177,8 @@ class _Worker:
         self.raw = False
         #: Whether its pipe is left unread until the message read already is asked for.
         self.paused = False
-        #: Whether it is known to have ended (reaped: its pid may be another process's now).
+        #: Whether it was killed or is known to have ended: its pid is not to be killed
+        #: (again), as it may be another process's by now.
         self.ended = False
         try:
             self.pid = zygote.fork(child)
@@ -195,19 +196,11 @@ class _Worker:
             raise errors.QueryFailed("a query worker did not start")
         self.confinement = message[1]
 
-    def is_alive(self) -> bool:
-        """Whether the process runs (an ended one may wait a moment for the zygote to reap it)."""
-        try:
-            with open(f"/proc/{self.pid}/stat", "rb") as stat:
-                state = stat.read().rpartition(b")")[2].split()[0]
-        except (OSError, IndexError):
-            return False
-        return state not in (b"Z", b"X")
-
     def kill(self) -> None:
         """Kill the process at once (it may be deep in a query: nothing else stops it)."""
         if not self.ended:
             kill(self.pid)
+            self.ended = True
 
     def stop(self) -> None:
         """Close the pipe and kill the process (the zygote reaps it)."""
@@ -246,6 +239,9 @@ class QueryPool:
         self._all: set[_Worker] = set()
         #: Replacements in progress, with when each began (``time.monotonic()``).
         self._replacing: dict[asyncio.Task[None], float] = {}
+        #: Workers that died with a query, whose exit code is being read before they are
+        #: replaced (counted as being replaced already).
+        self._ending = 0
         self._closed = False
         self._waits = _Waits()
         #: Why the workers could not be kept off the network (None: they are).
@@ -411,7 +407,9 @@ class QueryPool:
             outcome = await self._waits.wait(handed, until, gone)
         except asyncio.CancelledError:  # the request is cancelled: nobody will read an answer
             if handed.done() and not handed.cancelled():
-                self._retire(handed.result().worker)  # its job was sent already
+                got = handed.result()  # its job was sent already: unless answered and freed,
+                if got.worker.readable is got.readable:  # the worker is still this request's
+                    self._retire(got.worker)
             else:
                 self._give_up(waiter)
             raise
@@ -503,10 +501,12 @@ class QueryPool:
             self._leave(worker)
             assert self._zygote is not None
             code = None
+            self._ending += 1
             try:
                 code = await asyncio.to_thread(self._zygote.exit_code, worker.pid, 0.2)
             finally:  # replaced even when the request is cancelled meanwhile
-                worker.ended = code is not None  # reaped: its pid is not to be killed
+                self._ending -= 1
+                worker.ended |= code is not None  # reaped: its pid is not to be killed
                 self._retire(worker)
             if code == -signal.SIGABRT:  # the engine's failed allocation
                 raise errors.QueryOverMemory(over_memory(self.settings)) from None
@@ -531,11 +531,13 @@ class QueryPool:
         return self._zygote is not None and self._zygote.in_memory
 
     def alive(self) -> int:
-        """How many workers are running, counting each one being replaced for its first
-        :data:`REPLACING_COUNTS` seconds (from the event loop's thread)."""
+        """How many workers the pool has, counting each one being replaced for its first
+        :data:`REPLACING_COUNTS` seconds (from the event loop's thread). A worker that has
+        just died counts until the pool reads the end of its pipe, a moment later, and
+        then as being replaced: /ready said 503 for those few milliseconds."""
         recent = time.monotonic() - REPLACING_COUNTS
         replacing = sum(1 for began in self._replacing.values() if began > recent)
-        return replacing + sum(1 for w in self._all if w.is_alive())
+        return len(self._all) + self._ending + replacing
 
     def close(self) -> None:
         """Stop every worker and the zygote (from the event loop's thread)."""

@@ -309,7 +309,7 @@ def test_a_body_sent_slower_than_the_time_limit_is_a_408_that_stops_no_worker(
             sock.sendall(bytes([byte]))
         answer = sock.recv(65536).decode()
     assert answer.startswith("HTTP/1.1 408 "), answer
-    assert "time limit to arrive" in answer
+    assert "time limit to arrive" in answer and "connection: close" in answer.lower()
     # None stopped (one may have joined: a replacement for an earlier test's runaway)
     assert before <= {child.pid for child in processes.children(recursive=True)}
 

@@ -16,7 +16,13 @@ from wise_kg.api.conditional import etag, matches
 from wise_kg.api.deps import snapshot_of
 from wise_kg.api.middleware.head import HEAD
 from wise_kg.api.middleware.server import CUT_OFF
-from wise_kg.errors import QuerySyntaxError, QueryTimeout, RequestTimeout, WiseKgError
+from wise_kg.errors import (
+    QuerySyntaxError,
+    QueryTimeout,
+    RequestTimeout,
+    ServerBusy,
+    WiseKgError,
+)
 from wise_kg.sparql.admission import QueryInfo, choose_format, dataset_for
 from wise_kg.sparql.evaluate import Limits
 from wise_kg.sparql.pool import Answer
@@ -82,7 +88,9 @@ async def respond(
     state.metrics.cache_outcome(body is not None)
     if body is not None:
         return Response(body, media_type=fmt.content_type, headers=headers)
-    if time.monotonic() >= deadline:
+    if time.monotonic() >= deadline:  # no worker is taken (and stopped) for it
+        if request.method != "POST":  # nothing was slow to arrive: this server was
+            raise ServerBusy("The server could not start the query in time; try again.")
         raise RequestTimeout(
             f"The request took longer than the {settings.query_timeout:g}-second time limit "
             "to arrive; no query was started. Send it again, at once."

@@ -41,7 +41,13 @@ from wise_kg.api.routes.resources import router as ld_router
 from wise_kg.api.routes.site import router as site_router
 from wise_kg.api.routes.site_files import router as site_files_router
 from wise_kg.config import Settings
-from wise_kg.errors import NotAcceptable, ServerBusy, StoreUnavailable, WiseKgError
+from wise_kg.errors import (
+    NotAcceptable,
+    RequestTimeout,
+    ServerBusy,
+    StoreUnavailable,
+    WiseKgError,
+)
 from wise_kg.formats import wants_html
 from wise_kg.publish import jsonld
 from wise_kg.sparql import queries
@@ -193,4 +199,6 @@ async def _error_response(request: Request, exc: Exception) -> PlainTextResponse
     headers = {"Vary": "Accept"} if isinstance(exc, NotAcceptable) else {}
     if isinstance(exc, ServerBusy):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, RequestTimeout):  # RFC 9110 §15.5.9: the connection is not kept
+        headers["Connection"] = "close"
     return PlainTextResponse(str(exc) + "\n", status_code=exc.http_status, headers=headers)

@@ -13,7 +13,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -188,16 +188,21 @@ def test_abandoned_runaways_with_esco_loaded_do_not_delay_a_cheap_query(
     _after_six_abandoned_runaways(served_with_esco)
 
 
+def _start_runaways(url: str, tag: str) -> list[threading.Thread]:
+    """One runaway query for each worker, each from its own thread, started."""
+    threads = [
+        threading.Thread(target=_post, args=(url, f"{RUNAWAY} # {tag} {i}")) for i in range(WORKERS)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 @pytest.mark.timing
 def test_with_every_worker_busy_a_cheap_query_is_answered_or_told_to_retry(
     served: ServedProcess,
 ) -> None:
-    runaways = [
-        threading.Thread(target=_post, args=(served.url, f"{RUNAWAY} # busy {i}"))
-        for i in range(WORKERS)
-    ]
-    for thread in runaways:
-        thread.start()
+    runaways = _start_runaways(served.url, "busy")
     time.sleep(0.5)
     started = time.monotonic()
     response = httpx.get(served.url + "/sparql", params={"query": _cheap("busy")}, timeout=30)
@@ -210,13 +215,11 @@ def test_with_every_worker_busy_a_cheap_query_is_answered_or_told_to_retry(
     assert _ready_again(served.url)
 
 
-@pytest.mark.timing
-def test_ready_stays_200_while_runaways_are_killed_and_their_workers_replaced(
-    served: ServedProcess,
-) -> None:
-    """It was read in a thread while the event loop changed the pool (a 500 "Set changed
-    size during iteration", 1 poll in 7,700), and it said 503 for each moment between a
-    killed worker and its replacement: a load balancer would take the server out each time."""
+def _ready_statuses_during_runaways(
+    served: ServedProcess, rounds: int, meanwhile: Callable[[], None] = lambda: None
+) -> collections.Counter[int]:
+    """/ready's answers to three clients polling it while ``rounds`` times every worker
+    takes a runaway query and ``meanwhile`` runs half a second into each round."""
     statuses: collections.Counter[int] = collections.Counter()
     done = threading.Event()
 
@@ -229,19 +232,28 @@ def test_ready_stays_200_while_runaways_are_killed_and_their_workers_replaced(
     for thread in pollers:
         thread.start()
     try:
-        for round_ in range(2):
-            runaways = [
-                threading.Thread(target=_post, args=(served.url, f"{RUNAWAY} # r{round_}{i}"))
-                for i in range(WORKERS)
-            ]
-            for thread in runaways:
-                thread.start()
+        for round_ in range(rounds):
+            runaways = _start_runaways(served.url, f"round {round_}")
+            time.sleep(0.5)
+            meanwhile()
             for thread in runaways:
                 thread.join()
+            time.sleep(0.2)
     finally:
         done.set()
         for thread in pollers:
             thread.join()
+    return statuses
+
+
+@pytest.mark.timing
+def test_ready_stays_200_while_runaways_are_killed_and_their_workers_replaced(
+    served: ServedProcess,
+) -> None:
+    """It was read in a thread while the event loop changed the pool (a 500 "Set changed
+    size during iteration", 1 poll in 7,700), and it said 503 for each moment between a
+    killed worker and its replacement: a load balancer would take the server out each time."""
+    statuses = _ready_statuses_during_runaways(served, rounds=2)
     assert set(statuses) == {200}, statuses
 
 
@@ -255,36 +267,14 @@ def _workers_of(served: ServedProcess) -> list[psutil.Process]:
 @pytest.mark.timing
 def test_ready_stays_200_while_workers_die_mid_query(served: ServedProcess) -> None:
     """A worker that died with a query (as over its memory cap) left the pool's count for
-    the few milliseconds its exit code was read: /ready said 503 then (26 of 29,700 polls)."""
-    statuses: collections.Counter[int] = collections.Counter()
-    done = threading.Event()
+    the few milliseconds its exit code was read: /ready said 503 then (26 of 29,700 polls).
+    Each killed query is tried once more: a runaway again, stopped at the time limit."""
 
-    def poll() -> None:
-        with httpx.Client(timeout=10) as client:
-            while not done.is_set():
-                statuses[client.get(served.url + "/ready").status_code] += 1
+    def kill_the_workers() -> None:
+        for worker in _workers_of(served):
+            worker.kill()
 
-    pollers = [threading.Thread(target=poll) for _ in range(3)]
-    for thread in pollers:
-        thread.start()
-    try:
-        for round_ in range(2):  # each killed query is tried once more: a runaway again
-            runaways = [
-                threading.Thread(target=_post, args=(served.url, f"{RUNAWAY} # k{round_}{i}"))
-                for i in range(WORKERS)
-            ]
-            for thread in runaways:
-                thread.start()
-            time.sleep(0.5)
-            for worker in _workers_of(served):
-                worker.kill()
-            for thread in runaways:
-                thread.join()
-            time.sleep(0.2)
-    finally:
-        done.set()
-        for thread in pollers:
-            thread.join()
+    statuses = _ready_statuses_during_runaways(served, rounds=2, meanwhile=kill_the_workers)
     assert set(statuses) == {200}, statuses
 
 

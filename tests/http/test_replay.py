@@ -10,6 +10,9 @@ import httpx
 import pytest
 
 from tests.helpers import LiveServer
+from wise_kg.api.cache import ResultCache
+from wise_kg.api.middleware import replay
+from wise_kg.api.middleware.observability import Metrics
 
 WISE = "https://w3id.org/wise-kg/ontology#"
 AREA = "/id/need-area/network-building-area"
@@ -39,9 +42,10 @@ def test_a_replayed_answer_is_byte_for_byte_the_answer(
     client: httpx.Client, path: str, params: dict[str, str], headers: dict[str, str]
 ) -> None:
     first = client.get(path, params=params, headers=headers)
-    second = client.get(path, params=params, headers=headers)
-    _same(first, second)
-    assert second.headers["x-request-id"] != first.headers["x-request-id"]
+    client.get(path, params=params, headers=headers)  # asked for again: now kept
+    replayed = client.get(path, params=params, headers=headers)
+    _same(first, replayed)
+    assert replayed.headers["x-request-id"] != first.headers["x-request-id"]
 
 
 def test_each_variant_is_its_own_answer(client: httpx.Client) -> None:
@@ -55,7 +59,7 @@ def test_each_variant_is_its_own_answer(client: httpx.Client) -> None:
 
 def test_cors_is_replayed_only_to_cross_origin_requests(client: httpx.Client) -> None:
     params = {"query": AREAS + " LIMIT 2"}
-    for _ in range(2):
+    for _ in range(3):
         plain = client.get("/sparql", params=params)
         cross = client.get("/sparql", params=params, headers={"Origin": "https://example.org"})
         assert "access-control-allow-origin" not in plain.headers
@@ -66,7 +70,7 @@ def test_cors_is_replayed_only_to_cross_origin_requests(client: httpx.Client) ->
 def test_if_none_match_is_a_304_on_the_fast_path_too(client: httpx.Client) -> None:
     params = {"query": AREAS + " LIMIT 3"}
     first = client.get("/sparql", params=params)
-    client.get("/sparql", params=params)  # now remembered
+    client.get("/sparql", params=params)  # asked for again: now kept
     again = client.get("/sparql", params=params, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     assert again.headers["etag"] == first.headers["etag"]
@@ -88,6 +92,7 @@ def test_replays_are_logged_and_counted(
 ) -> None:
     params = {"query": AREAS + " LIMIT 4"}
     client.get("/sparql", params=params)
+    client.get("/sparql", params=params)  # asked for again: now kept
     with caplog.at_level(logging.INFO, logger="wise_kg.access"):
         replayed = client.get("/sparql", params=params, headers={"X-Request-ID": "replay-1"})
         deadline = time.monotonic() + 5  # the line is written once the response is sent
@@ -102,3 +107,29 @@ def _logged(caplog: pytest.LogCaptureFixture, request_id: str) -> list[dict]:
     """The access-log lines of one request."""
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "wise_kg.access"]
     return [line for line in lines if line["request_id"] == request_id]
+
+
+def test_an_answer_asked_for_once_is_not_kept(client: httpx.Client, server: LiveServer) -> None:
+    """Most research tools never send a query text twice: keeping every answer cost each
+    fresh query a tenth of its time in the web process and pushed out the ones asked
+    for again. An answer is kept the second time it is asked for."""
+    replays = server.server.config.app.state.replays
+    params = {"query": AREAS + " LIMIT 5 # asked for once, then twice"}
+    held = replays.size
+    first = client.get("/sparql", params=params)
+    assert replays.size == held, "an answer asked for once was kept"
+    client.get("/sparql", params=params)
+    assert replays.size > held, "an answer asked for twice was not kept"
+    _same(first, client.get("/sparql", params=params))
+
+
+def test_the_memory_of_keys_asked_for_once_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client sending endless fresh texts fills the memory of keys seen once; it is
+    emptied when full (the worst that does is keep an answer a request later)."""
+    monkeypatch.setattr(replay, "SEEN_KEYS", 3)
+    middleware = replay.ReplayMiddleware(app=None, cache=ResultCache(1000), metrics=Metrics())
+    seen = [middleware._seen_before((n,)) for n in (1, 2, 3, 1, 4, 1)]
+    assert seen == [False, False, False, True, False, False]
+    assert len(middleware._seen) <= 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import threading
 import types
@@ -44,3 +45,48 @@ def without_main_module() -> Iterator[None]:
             yield
         finally:
             sys.modules["__main__"] = main
+
+
+#: glibc's malloc tunable asking the kernel for transparent huge pages (glibc 2.35 on).
+HUGE_PAGES = "glibc.malloc.hugetlb"
+_ENVIRONMENT_LOCK = threading.Lock()
+
+
+@contextmanager
+def with_huge_pages() -> Iterator[None]:
+    """Start programs whose C heap is backed by transparent huge pages.
+
+    The engine's in-memory copy of a build is one large heap read at random: with 4 KiB
+    pages most of its reads miss the TLB, which costs twice the page walk on a virtual
+    machine. On this project's benchmark machine a worker's substring search took 4.3 ms
+    with huge pages against 5.5 ms without (median of 7 processes each). glibc reads
+    ``GLIBC_TUNABLES`` when a program starts, so the tunable is in the environment while
+    a process is started here: the fork server, started along with the first zygote, and
+    the processes forked from it keep it. An operator's own value of the tunable is kept
+    (``GLIBC_TUNABLES=glibc.malloc.hugetlb=0`` turns this off); a kernel whose
+    transparent huge pages are ``never`` ignores it, as do older glibcs.
+    """
+    with _ENVIRONMENT_LOCK:
+        before = os.environ.get("GLIBC_TUNABLES")
+        os.environ["GLIBC_TUNABLES"] = tunables(before)
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ["GLIBC_TUNABLES"]
+            else:
+                os.environ["GLIBC_TUNABLES"] = before
+
+
+def tunables(given: str | None) -> str:
+    """``GLIBC_TUNABLES`` with huge pages asked for, unless it says otherwise already.
+
+    >>> tunables(None), tunables("glibc.malloc.hugetlb=0")
+    ('glibc.malloc.hugetlb=1', 'glibc.malloc.hugetlb=0')
+    >>> tunables("glibc.malloc.arena_max=2")
+    'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1'
+    """
+    names = [item.partition("=")[0] for item in (given or "").split(":") if item]
+    if HUGE_PAGES in names:
+        return given or ""
+    return ":".join([*filter(None, [given]), f"{HUGE_PAGES}=1"])

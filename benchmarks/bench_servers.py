@@ -519,7 +519,8 @@ def versions() -> dict[str, str]:
 def machine() -> str:
     model = load_test.cpu_model()
     mem = psutil.virtual_memory().total / 2**30
-    return f"{os.cpu_count()} CPUs ({model}), {mem:.0f} GiB RAM, {platform.platform()}"
+    python = f"Python {platform.python_version()} ({os.path.realpath(sys.executable)})"
+    return f"{os.cpu_count()} CPUs ({model}), {mem:.0f} GiB RAM, {platform.platform()}, {python}"
 
 
 def report(

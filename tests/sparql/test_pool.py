@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -477,3 +478,39 @@ def test_a_worker_whose_replacement_fails_to_start_is_replaced_later(
         assert b"true" in answer.first
 
     asyncio.run(_with_pool(store_path, work))
+
+
+def test_closing_a_pool_holds_up_no_request_while_its_zygote_is_busy(store_path: str) -> None:
+    """A replaced build's pool is closed on the event loop. Stopping its zygote waits for a
+    fork or a question in progress (up to the zygote's start-up time), and for its process
+    to end: closed from the loop, that held up every request of the build in service."""
+
+    async def work(pool: QueryPool) -> tuple[float, bool]:
+        zygote = pool._zygote
+        assert zygote is not None
+        busy = threading.Thread(target=_hold, args=(zygote._lock, 0.5))
+        busy.start()  # a fork in progress, as far as the zygote's lock tells
+        await asyncio.sleep(0.05)
+        gaps: list[float] = []
+
+        async def tick() -> None:
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.01)
+                gaps.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        ticking = asyncio.create_task(tick())
+        await pool.aclose()
+        ticking.cancel()
+        busy.join()
+        return max(gaps), zygote.process.is_alive()
+
+    longest, alive = asyncio.run(_with_pool(store_path, work))
+    assert longest < 0.2, f"the event loop stood still {longest:.2f} s"
+    assert not alive
+
+
+def _hold(lock: threading.Lock, seconds: float) -> None:
+    with lock:
+        time.sleep(seconds)

@@ -100,6 +100,7 @@ class Refresher:
         self.app, self.backend = app, backend
         self.settings: Settings = app.state.settings
         self._retired: set[QueryPool] = set()
+        self._stopping: set[asyncio.Task[None]] = set()  # retirements under way (held here)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -149,13 +150,18 @@ class Refresher:
         once any request still using them has hit the time limit."""
         self._retired.add(pool)
 
-        def stop() -> None:
-            pool.close()
+        async def stop() -> None:
+            await pool.aclose()  # its zygote stopped off the event loop
             if isinstance(store, RemoteStore):
                 store.close()
             self._retired.discard(pool)
 
-        asyncio.get_running_loop().call_later(self.settings.query_timeout + 1, stop)
+        def start_stopping() -> None:
+            task = asyncio.get_running_loop().create_task(stop())
+            self._stopping.add(task)
+            task.add_done_callback(self._stopping.discard)
+
+        asyncio.get_running_loop().call_later(self.settings.query_timeout + 1, start_stopping)
 
     def close(self) -> None:
         """Stop checking, and every pool still running."""

@@ -540,7 +540,24 @@ class QueryPool:
         return len(self._all) + self._ending + replacing
 
     def close(self) -> None:
-        """Stop every worker and the zygote (from the event loop's thread)."""
+        """Stop every worker and the zygote (from the event loop's thread, which waits
+        for the zygote to end: for a server stopping)."""
+        zygote = self._stop_workers()
+        if zygote is not None:
+            zygote.close()
+
+    async def aclose(self) -> None:
+        """Stop every worker, and the zygote from another thread: the event loop goes on
+        answering meanwhile. Stopping a zygote waits for the fork or question it may be
+        busy with (up to its start-up time) and for its process to end; a retired build's
+        pool closed from the loop held up every request of the build that replaced it."""
+        zygote = self._stop_workers()
+        if zygote is not None:
+            await asyncio.get_running_loop().run_in_executor(None, zygote.close)
+
+    def _stop_workers(self) -> Zygote | None:
+        """Close the pool and stop its workers (from the event loop's thread); its zygote,
+        still to be stopped."""
         self._closed = True
         for task in self._replacing:
             task.cancel()
@@ -548,5 +565,4 @@ class QueryPool:
             self._leave(worker)
             worker.stop()
         self._all.clear()
-        if self._zygote is not None:
-            self._zygote.close()
+        return self._zygote

@@ -110,8 +110,15 @@ def _typed(value: str, datatype: str) -> ox.Literal:
     return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
 
 
+def _node_of(kind: str, subject: ox.NamedNode) -> ox.BlankNode:
+    """The blank node of one ``kind`` about ``subject``, labelled after them: the same
+    description is the same bytes each time it is written, as its strong ETag says
+    (a fresh label per answer made two GETs of ``/catalog`` differ in body and length)."""
+    return ox.BlankNode(f"{kind}-{hashlib.sha256(subject.value.encode()).hexdigest()[:16]}")
+
+
 def _distribution(node: ox.NamedNode, item: Artefact) -> list[ox.Triple]:
-    checksum = ox.BlankNode()
+    checksum = _node_of("checksum", node)
     triples = [
         ox.Triple(node, RDF_TYPE, ox.NamedNode(DCAT + "Distribution")),
         ox.Triple(node, ox.NamedNode(DCTERMS + "title"), ox.Literal(item.title, language="en")),
@@ -148,7 +155,7 @@ def _coverage(dataset: ox.NamedNode, cover: Coverage) -> list[ox.Triple]:
         for lang in cover.languages
     ]
     if cover.start is not None and cover.end is not None:
-        period = ox.BlankNode()
+        period = _node_of("period", dataset)
         triples += [
             ox.Triple(dataset, ox.NamedNode(DCTERMS + "temporal"), period),
             ox.Triple(period, RDF_TYPE, ox.NamedNode(DCTERMS + "PeriodOfTime")),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 import httpx
 import pytest
 
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, http_client
 from wise_kg.api.cache import ResultCache
 from wise_kg.api.middleware import replay
 from wise_kg.api.middleware.observability import Metrics
+from wise_kg.config import Settings
 
 WISE = "https://w3id.org/wise-kg/ontology#"
 AREA = "/id/need-area/network-building-area"
@@ -126,10 +128,62 @@ def test_an_answer_asked_for_once_is_not_kept(client: httpx.Client, server: Live
 def test_the_memory_of_keys_asked_for_once_is_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A client sending endless fresh texts fills the memory of keys seen once; it is
-    emptied when full (the worst that does is keep an answer a request later)."""
+    """A client sending endless fresh texts fills the memory of keys seen once. It is kept
+    in two generations, the older forgotten when the newer is full: a key is remembered
+    for at least SEEN_KEYS new keys after it, so that a burst of junk requests (404s are
+    keys too) cannot make everyone's next request forgotten at once, as emptying it did."""
     monkeypatch.setattr(replay, "SEEN_KEYS", 3)
     middleware = replay.ReplayMiddleware(app=None, cache=ResultCache(1000), metrics=Metrics())
-    seen = [middleware._seen_before((n,)) for n in (1, 2, 3, 1, 4, 1)]
-    assert seen == [False, False, False, True, False, False]
-    assert len(middleware._seen) <= 3
+    seen = [middleware._seen_before((n,)) for n in (1, 2, 3, 1, 4, 1, 5, 6, 7, 1)]
+    assert seen == [False, False, False, True, False, True, False, False, False, False]
+    assert len(middleware._seen) + len(middleware._seen_earlier) <= 2 * 3
+
+
+@pytest.mark.parametrize(
+    ("path", "params"), [("/sparql", {"query": AREAS + " LIMIT 6"}), (AREA, {"x": "revalidated"})]
+)
+def test_an_answer_revalidated_after_it_was_asked_for_is_kept_and_replayed(
+    client: httpx.Client, server: LiveServer, path: str, params: dict[str, str]
+) -> None:
+    """A browser or a shared cache asks once, then only revalidates (the answers say
+    ``no-cache``). The route answers a revalidation with a 304 that holds nothing to keep,
+    so such a client never reached the replay cache: each revalidation of a page cost the
+    web process 2.6 to 3.0 ms of CPU, against 14 to 20 µs replayed."""
+    replays = server.server.config.app.state.replays
+    first = client.get(path, params=params)
+    tag = {"If-None-Match": first.headers["etag"]}
+    held = replays.size
+    again = client.get(path, params=params, headers=tag)
+    assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"]
+    assert replays.size > held, "the revalidated answer was not kept"
+    before = _hits(client)
+    assert client.get(path, params=params, headers=tag).status_code == 304
+    assert _hits(client) == before + 1, "the next revalidation did not come from the cache"
+    stale = client.get(path, params=params, headers={"If-None-Match": '"other"'})
+    _same(first, stale)
+
+
+def test_a_revalidation_of_an_answer_too_long_to_keep_is_answered_as_the_route_would(
+    built: Settings,
+) -> None:
+    """The route's answer to a revalidation is held while it may be kept. One too long for
+    the cache is a 304 all the same when the client holds it, and a 200 whole when not."""
+    small = built.model_copy(update={"cache_bytes": 400_000})
+    params = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5000", "format": "tsv"}
+    with LiveServer(small) as live, http_client(live.url, timeout=30) as http:
+        first = http.get("/sparql", params=params)
+        assert len(first.content) > live.server.config.app.state.replays.max_item_bytes
+        held = http.get("/sparql", params=params, headers={"If-None-Match": first.headers["etag"]})
+        assert held.status_code == 304 and held.content == b""
+        assert held.headers["etag"] == first.headers["etag"]
+        other = http.get("/sparql", params=params, headers={"If-None-Match": '"other"'})
+        assert other.status_code == 200 and other.content == first.content
+        assert http.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # not stuck
+
+
+def _hits(client: httpx.Client) -> float:
+    """How many answers the caches have given so far (/metrics)."""
+    found = re.search(
+        r'^wise_kg_cache_total\{outcome="hit"\} (\S+)$', client.get("/metrics").text, re.M
+    )
+    return float(found.group(1)) if found else 0.0

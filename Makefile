@@ -8,7 +8,7 @@
 # can make a venv (Debian and Ubuntu build theirs with profile-guided and link-time
 # optimization: the server spends about a tenth less CPU a fresh query on it than on a
 # default pyenv build; benchmarks/README.md), else the first python3 on PATH.
-# `make PYTHON=/path/to/python3 serve` picks another (for a new .venv: `make clean` first).
+# `make PYTHON=/path/to/python3 serve` picks another (after `rm -rf .venv`, for a new one).
 SYSTEM_PYTHON := /usr/bin/python3
 PYTHON ?= $(shell $(SYSTEM_PYTHON) -c 'import ensurepip, sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo $(SYSTEM_PYTHON) || echo python3)
 VENV   := .venv

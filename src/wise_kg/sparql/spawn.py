@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
 import threading
@@ -18,10 +19,14 @@ def context() -> multiprocessing.context.BaseContext:
     """Processes are forked from a clean server process that has imported their modules once.
 
     Not forked from the web process (its threads and open store must not be copied),
-    and not spawned afresh (each would import everything again).
+    and not spawned afresh (each would import everything again). The fork server is
+    started here, on the caller's thread, with huge pages asked for
+    (:func:`with_huge_pages`); the processes forked from it keep them.
     """
     forkserver = multiprocessing.get_context("forkserver")
     forkserver.set_forkserver_preload(PRELOAD)
+    with without_main_module(), with_huge_pages():
+        multiprocessing.forkserver.ensure_running()
     return forkserver
 
 
@@ -60,9 +65,9 @@ def with_huge_pages() -> Iterator[None]:
     pages most of its reads miss the TLB, which costs twice the page walk on a virtual
     machine. On this project's benchmark machine a worker's substring search took 4.3 ms
     with huge pages against 5.5 ms without (median of 7 processes each). glibc reads
-    ``GLIBC_TUNABLES`` when a program starts, so the tunable is in the environment while
-    a process is started here: the fork server, started along with the first zygote, and
-    the processes forked from it keep it. An operator's own value of the tunable is kept
+    ``GLIBC_TUNABLES`` when a program starts, so the tunable is in this process's
+    environment while the fork server starts (:func:`context`, once, before any query
+    worker); the processes forked from it keep it. An operator's own value is kept
     (``GLIBC_TUNABLES=glibc.malloc.hugetlb=0`` turns this off); a kernel whose
     transparent huge pages are ``never`` ignores it, as do older glibcs.
     """

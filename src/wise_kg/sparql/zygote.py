@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection, wait
 
 from wise_kg import errors
 from wise_kg.sparql.opened import Opened, StoreSpec, memory_copy
-from wise_kg.sparql.spawn import with_huge_pages, without_main_module
+from wise_kg.sparql.spawn import without_main_module
 from wise_kg.sparql.worker import WorkerSettings, serve
 
 #: How long the zygote may take to start (the copy of a large build included).
@@ -69,7 +69,7 @@ class Zygote:
             daemon=True,
             name="wise-kg-zygote",
         )
-        with without_main_module(), with_huge_pages():
+        with without_main_module():
             self.process.start()
         child.close()
         reply = self._read(STARTUP_SECONDS)

@@ -143,7 +143,9 @@ class ReplayMiddleware:
             await self.app(scope, receive, self._recorder(scope, key, revalidation))
         finally:
             scope["headers"] = given
-        kept = None if revalidation.passed_on else self.cache.get(key)
+        if revalidation.passed_on:  # too long to hold: answered as it came
+            return
+        kept = self.cache.get(key)
         if kept is not None:
             await _answer(kept, headers, send)
         else:

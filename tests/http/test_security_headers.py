@@ -132,10 +132,9 @@ def _hits(client: httpx.Client) -> float:
 def test_replayed_answers_keep_the_headers(client: httpx.Client, path: str, accept: str) -> None:
     headers = {"Accept": accept, "Accept-Language": "en;q=0.9"}  # a key of its own
     first = client.get(path, headers=headers)
-    client.get(path, headers=headers)  # asked for again: now kept
     before = _hits(client)
     replayed = client.get(path, headers=headers)
-    assert _hits(client) == before + 1, "the third answer did not come from the replay cache"
+    assert _hits(client) == before + 1, "the second answer did not come from the replay cache"
     policy = _one(replayed, "content-security-policy")
     assert policy == _one(first, "content-security-policy")
     _common(replayed)

@@ -13,20 +13,19 @@ negotiation or the query workers. Requests for byte ranges go to their route. It
 sits inside the access log and the request guard, so such requests are still
 checked, logged and counted. Each entry is counted with its key's bytes.
 
-An answer is kept the second time it is asked for, not the first (the "doorkeeper" of
-TinyLFU): research tools seldom send a query text twice, and keeping every answer
-nobody asks for again cost a fresh query about a tenth of its time in the web process,
-and pushed the answers that are asked for again out of the cache. A key asked for once
-is remembered for at least :data:`SEEN_KEYS` new keys after it. The second time may be
-a revalidation (``If-None-Match``: browsers and caches revalidate an answer marked
-``no-cache`` each time they use it), which the route would answer with a 304 that holds
-nothing to keep: the route is then asked without the conditions, its 200 kept, and the
-client answered from what was kept.
+An answer named by a query string (a query text, a search, a saved query's parameters:
+open-ended, and research tools seldom send one twice) is kept the second time it is asked
+for, not the first (the "doorkeeper" of TinyLFU): keeping every fresh query's answer cost
+it about a tenth of its time in the web process, and pushed the answers asked for again
+out of the cache. Such a key asked for once is remembered for at least :data:`SEEN_KEYS`
+new ones. A document without a query string (a resource page, the ontology: a bounded
+set, each dear to make, and revalidated by browsers each time they show it) is kept the
+first time: a revalidation's 304 holds nothing to keep, so a page first asked for
+unconditionally and then only revalidated would otherwise be made anew each time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,11 +43,9 @@ KEYED = (b"accept", b"accept-language")
 DROPPED = frozenset({b"content-length", b"x-request-id", b"date", b"server"})
 #: Headers a 304 repeats (RFC 9110 §15.4.5).
 NOT_MODIFIED = frozenset({b"etag", b"vary", b"cache-control", b"last-modified"})
-#: Keys remembered (by their hash) as asked for once, in each of two generations: when
-#: the newer is full, the older is forgotten.
+#: Keys with a query string remembered (by their hash) as asked for once, in each of two
+#: generations: when the newer is full, the older is forgotten.
 SEEN_KEYS = 32_768
-#: The request headers that make a GET conditional.
-CONDITIONS = frozenset({b"if-none-match", b"if-modified-since"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +62,12 @@ class Replay:
     def __post_init__(self) -> None:
         size = self.key_bytes + len(self.body) + sum(len(n) + len(v) for n, v in self.headers)
         object.__setattr__(self, "size", size)
+
+    @property
+    def last_modified(self) -> str | None:
+        """The remembered ``Last-Modified``, if the answer had one."""
+        found = next((v for n, v in self.headers if n.lower() == b"last-modified"), None)
+        return found.decode("latin-1") if found is not None else None
 
     def __len__(self) -> int:
         return self.size
@@ -104,11 +107,11 @@ class ReplayMiddleware:
             self.hits.inc()
             await _answer(found, headers, send)
             return
-        if scope["method"] == "HEAD" or not self._seen_before(key):  # nothing to keep yet
+        if scope["method"] == "HEAD":  # headers only: nothing to keep
             await self.app(scope, receive, send)
             return
-        if not CONDITIONS.isdisjoint(headers):
-            await self._keep_then_answer(scope, receive, send, key, headers)
+        if scope["query_string"] and not self._seen_before(key):  # asked for once so far
+            await self.app(scope, receive, send)
             return
         await self.app(scope, receive, self._recorder(scope, key, send))
 
@@ -122,34 +125,6 @@ class ReplayMiddleware:
             self._seen_earlier, self._seen = self._seen, set()
         self._seen.add(marker)
         return False
-
-    async def _keep_then_answer(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        key: tuple[Any, ...],
-        headers: dict[bytes, bytes],
-    ) -> None:
-        """Answer a revalidation from the answer kept for it: the route is asked without
-        the conditions, and what it answers is held; once kept, the client gets a 304 or
-        the answer, as :func:`_answer` decides. One not kept (not a 200, not immutable,
-        too long to hold) is answered as the route would have: a 304 when the client
-        holds it, else as it comes."""
-        given = scope["headers"]
-        scope["headers"] = [(n, v) for n, v in given if n not in CONDITIONS]
-        revalidation = _Revalidation(send, self.cache.max_item_bytes, headers)
-        try:
-            await self.app(scope, receive, self._recorder(scope, key, revalidation))
-        finally:
-            scope["headers"] = given
-        if revalidation.passed_on:  # too long to hold: answered as it came
-            return
-        kept = self.cache.get(key)
-        if kept is not None:
-            await _answer(kept, headers, send)
-        else:
-            await revalidation.pass_on()
 
     def _recorder(self, scope: Scope, key: tuple[Any, ...], send: Send) -> Send:
         """A ``send`` that passes the response on and keeps it if it may be replayed.
@@ -189,42 +164,6 @@ class ReplayMiddleware:
         self.cache.put(key, Replay(etag, kept, body, scope.get("route"), key_bytes))
 
 
-class _Revalidation:
-    """A ``send`` for the route's unconditional answer to a revalidation: held until it is
-    passed on, or as soon as its body passes ``room`` bytes. Passed on, it is a 304 when
-    the client holds it (the rest of the answer then read and dropped), else the answer."""
-
-    def __init__(self, send: Send, room: int, conditions: dict[bytes, bytes]):
-        self.send, self.room, self.conditions = send, room, conditions
-        self.held: list[Message] = []
-        self.passed_on = False
-        self.dropping = False
-
-    async def __call__(self, message: Message) -> None:
-        if self.dropping:
-            return
-        if self.passed_on:
-            await self.send(message)
-            return
-        self.held.append(message)
-        self.room -= len(message.get("body", b""))
-        if self.room < 0:
-            await self.pass_on()
-
-    async def pass_on(self) -> None:
-        """Send what was held, or a 304 for it; from now on, what comes (or nothing)."""
-        self.passed_on = True
-        held, self.held = self.held, []
-        start = held[0] if held else {}
-        headers = start.get("headers") or []
-        if start.get("status") == 200 and _client_holds(self.conditions, headers):
-            self.dropping = True
-            await _not_modified(headers, self.send)
-            return
-        for message in held:
-            await self.send(message)
-
-
 def _first_values(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
     """Each header's first value, as the routes read them (Starlette's ``headers.get``)."""
     found: dict[bytes, bytes] = {}
@@ -235,30 +174,17 @@ def _first_values(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
 
 async def _answer(found: Replay, headers: dict[bytes, bytes], send: Send) -> None:
     """Send a remembered response, or a 304 when the client already has it."""
-    if _client_holds(headers, found.headers):
-        await _not_modified(found.headers, send)
+    if_none_match, since = headers.get(b"if-none-match"), headers.get(b"if-modified-since")
+    if is_fresh(
+        if_none_match.decode("latin-1") if if_none_match else None,
+        since.decode("latin-1") if since else None,
+        found.etag.decode("latin-1"),
+        found.last_modified,
+    ):
+        kept = [(n, v) for n, v in found.headers if n.lower() in NOT_MODIFIED]
+        await send({"type": "http.response.start", "status": 304, "headers": kept})
+        await send({"type": "http.response.body", "body": b""})
         return
     length = (b"content-length", str(len(found.body)).encode())
     await send({"type": "http.response.start", "status": 200, "headers": [*found.headers, length]})
     await send({"type": "http.response.body", "body": found.body})
-
-
-def _client_holds(conditions: dict[bytes, bytes], answer: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether a request's conditions say the client holds the answer with these headers."""
-    found = {name.lower().decode("latin-1"): value.decode("latin-1") for name, value in answer}
-    if "etag" not in found:
-        return False
-    if_none_match, since = conditions.get(b"if-none-match"), conditions.get(b"if-modified-since")
-    return is_fresh(
-        if_none_match.decode("latin-1") if if_none_match else None,
-        since.decode("latin-1") if since else None,
-        found["etag"],
-        found.get("last-modified"),
-    )
-
-
-async def _not_modified(answer: Iterable[tuple[bytes, bytes]], send: Send) -> None:
-    """A 304 for an answer, with the headers it repeats."""
-    kept = [(n, v) for n, v in answer if n.lower() in NOT_MODIFIED]
-    await send({"type": "http.response.start", "status": 304, "headers": kept})
-    await send({"type": "http.response.body", "body": b""})

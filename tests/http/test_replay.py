@@ -80,6 +80,23 @@ def test_if_none_match_is_a_304_on_the_fast_path_too(client: httpx.Client) -> No
     assert stale.status_code == 200 and stale.content == first.content
 
 
+def test_a_304_replayed_to_a_cross_origin_request_carries_its_cors_headers(
+    client: httpx.Client,
+) -> None:
+    """The route's 304 to a page's request has them (the CORS middleware adds them to
+    every answer); the replayed 304 left them out."""
+    params = {"query": AREAS + " LIMIT 8"}
+    page = {"Origin": "https://example.org"}
+    first = client.get("/sparql", params=params, headers=page)
+    client.get("/sparql", params=params, headers=page)  # asked for again: now kept
+    again = client.get(
+        "/sparql", params=params, headers={**page, "If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.headers["access-control-allow-origin"] == "*"
+    assert "ETag" in again.headers["access-control-expose-headers"]
+
+
 def test_errors_and_live_routes_are_never_replayed(client: httpx.Client) -> None:
     bad = {"query": "SELECT * WHERE { ?s ?p }"}
     assert client.get("/sparql", params=bad).status_code == 400

@@ -41,8 +41,18 @@ from wise_kg.api.middleware.observability import Metrics
 KEYED = (b"accept", b"accept-language")
 #: Response headers kept with the body and replayed (content-length is recomputed).
 DROPPED = frozenset({b"content-length", b"x-request-id", b"date", b"server"})
-#: Headers a 304 repeats (RFC 9110 §15.4.5).
-NOT_MODIFIED = frozenset({b"etag", b"vary", b"cache-control", b"last-modified"})
+#: Headers a 304 repeats (RFC 9110 §15.4.5), and the CORS ones, as the CORS middleware
+#: gives a route's 304 to a cross-origin request.
+NOT_MODIFIED = frozenset(
+    {
+        b"etag",
+        b"vary",
+        b"cache-control",
+        b"last-modified",
+        b"access-control-allow-origin",
+        b"access-control-expose-headers",
+    }
+)
 #: Keys with a query string remembered (by their hash) as asked for once, in each of two
 #: generations: when the newer is full, the older is forgotten.
 SEEN_KEYS = 32_768

@@ -130,7 +130,7 @@ def _logged(caplog: pytest.LogCaptureFixture, request_id: str) -> list[dict]:
 def test_an_answer_asked_for_once_is_not_kept(client: httpx.Client, server: LiveServer) -> None:
     """Most research tools never send a query text twice: keeping every answer cost each
     fresh query a tenth of its time in the web process and pushed out the ones asked
-    for again. An answer is kept the second time it is asked for."""
+    for again. An answer to a query string is kept the second time it is asked for."""
     replays = server.server.config.app.state.replays
     params = {"query": AREAS + " LIMIT 5 # asked for once, then twice"}
     held = replays.size
@@ -146,8 +146,9 @@ def test_the_memory_of_keys_asked_for_once_is_bounded(
 ) -> None:
     """A client sending endless fresh texts fills the memory of keys seen once. It is kept
     in two generations, the older forgotten when the newer is full: a key is remembered
-    for at least SEEN_KEYS new keys after it, so that a burst of junk requests (404s are
-    keys too) cannot make everyone's next request forgotten at once, as emptying it did."""
+    for at least SEEN_KEYS new keys after it, so that a burst of junk requests (any URL
+    with a query string is a key, a 404's too) cannot make everyone's next request
+    forgotten at once, as emptying it did."""
     monkeypatch.setattr(replay, "SEEN_KEYS", 3)
     middleware = replay.ReplayMiddleware(app=None, cache=ResultCache(1000), metrics=Metrics())
     seen = [middleware._seen_before((n,)) for n in (1, 2, 3, 1, 4, 1, 5, 6, 7, 1)]

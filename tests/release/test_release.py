@@ -253,7 +253,8 @@ def test_diff_of_two_builds_says_exactly_one_concept_was_added(tmp_path: Path) -
     ]
 
 
-def test_diff_reports_label_changes_as_rdf_statements(folder: Path, tmp_path: Path) -> None:
+def _relabelled(folder: Path, tmp_path: Path) -> Path:
+    """The release's quads with one need's English label changed."""
     changed = tmp_path / "changed.nq"
     text = (folder / "wise-kg.nq").read_text(encoding="utf-8")
     label = f"<{BASE}id/need/placement> <{SKOS_PREFLABEL}> "
@@ -261,6 +262,11 @@ def test_diff_reports_label_changes_as_rdf_statements(folder: Path, tmp_path: Pa
     changed.write_text(
         text.replace(label + '"Placement"@en', label + '"Job placement"@en'), encoding="utf-8"
     )
+    return changed
+
+
+def test_diff_reports_label_changes_as_rdf_statements(folder: Path, tmp_path: Path) -> None:
+    changed = _relabelled(folder, tmp_path)
     done = wise_kg("diff", str(folder), str(changed), "--format", "turtle")
     assert done.returncode == 0, done.stderr
     graph = Graph().parse(data=done.stdout, format="turtle")
@@ -272,6 +278,15 @@ def test_diff_reports_label_changes_as_rdf_statements(folder: Path, tmp_path: Pa
     }
     assert added == {"Job placement"}
     assert wise_kg("diff", str(folder), str(folder / "no-such")).returncode == 2
+
+
+def test_a_changelog_written_twice_is_the_same_bytes(folder: Path, tmp_path: Path) -> None:
+    """Its statements were blank nodes with fresh labels, so two releases of the same
+    versions differed in ``changes.ttl`` (and in its checksum in the catalogue)."""
+    changed = _relabelled(folder, tmp_path)
+    runs = [wise_kg("diff", str(folder), str(changed), "--format", "turtle") for _ in range(2)]
+    assert runs[0].returncode == runs[1].returncode == 0
+    assert "Statement" in runs[0].stdout and runs[0].stdout == runs[1].stdout
 
 
 # --- the release shapes ---------------------------------------------------------------------

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from wise_kg import namespaces as ns
 from wise_kg.graphs import PUBLISHED_GRAPHS
 from wise_kg.namespaces import DCAT, DCTERMS, FOAF, PUBLISHED_BASE, SPDX, XSD
+from wise_kg.publish.nodes import blank_node
 
 RDF_TYPE = ox.NamedNode(ns.RDF_TYPE)
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -110,15 +111,8 @@ def _typed(value: str, datatype: str) -> ox.Literal:
     return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
 
 
-def _node_of(kind: str, subject: ox.NamedNode) -> ox.BlankNode:
-    """The blank node of one ``kind`` about ``subject``, labelled after them: the same
-    description is the same bytes each time it is written, as its strong ETag says
-    (a fresh label per answer made two GETs of ``/catalog`` differ in body and length)."""
-    return ox.BlankNode(f"{kind}-{hashlib.sha256(subject.value.encode()).hexdigest()[:16]}")
-
-
 def _distribution(node: ox.NamedNode, item: Artefact) -> list[ox.Triple]:
-    checksum = _node_of("checksum", node)
+    checksum = blank_node("checksum", node.value)  # the same bytes each time (a strong ETag)
     triples = [
         ox.Triple(node, RDF_TYPE, ox.NamedNode(DCAT + "Distribution")),
         ox.Triple(node, ox.NamedNode(DCTERMS + "title"), ox.Literal(item.title, language="en")),
@@ -155,7 +149,7 @@ def _coverage(dataset: ox.NamedNode, cover: Coverage) -> list[ox.Triple]:
         for lang in cover.languages
     ]
     if cover.start is not None and cover.end is not None:
-        period = _node_of("period", dataset)
+        period = blank_node("period", dataset.value)
         triples += [
             ox.Triple(dataset, ox.NamedNode(DCTERMS + "temporal"), period),
             ox.Triple(period, RDF_TYPE, ox.NamedNode(DCTERMS + "PeriodOfTime")),

@@ -38,6 +38,7 @@ from wise_kg.esco.load import ESCO_DATA
 from wise_kg.formats import GRAPH_FORMATS
 from wise_kg.graphs import PUBLISHED_GRAPHS
 from wise_kg.namespaces import CS, DCTERMS, PROV, PUBLISHED_BASE, RDF, RDFS, SKOS, WISE
+from wise_kg.publish.nodes import blank_node
 from wise_kg.store.embedded import MANIFEST, open_read_only
 from wise_kg.validation.render import short
 
@@ -172,7 +173,7 @@ def _order(fact: Fact) -> tuple[int, str, str]:
 
 def _statement(node: ox.NamedNode, link: str, concept: str, fact: Fact) -> list[ox.Triple]:
     """A fact as a reified ``rdf:Statement`` hanging from a change set."""
-    statement = ox.BlankNode()
+    statement = blank_node("statement", node.value, link, fact.predicate, fact.value)
     value = _term(fact.value)
     if value is None:  # a blank node has no name outside its graph: say what it held
         value = ox.Literal(fact.value)

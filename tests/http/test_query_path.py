@@ -24,7 +24,7 @@ import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from tests.helpers import SHARED, ServedProcess, TreeMemory, copy_project
+from tests.helpers import SHARED, LiveServer, ServedProcess, TreeMemory, copy_project, http_client
 from wise_kg.config import Settings
 from wise_kg.esco import load as esco
 from wise_kg.sparql.spawn import tunables
@@ -334,6 +334,18 @@ def test_a_body_sent_slower_than_the_time_limit_is_a_408_that_stops_no_worker(
     assert "time limit to arrive" in answer and "connection: close" in answer.lower()
     # None stopped (one may have joined: a replacement for an earlier test's runaway)
     assert before <= {child.pid for child in processes.children(recursive=True)}
+
+
+def test_a_get_that_could_not_start_in_time_is_a_503_to_retry(built: Settings) -> None:
+    """Past its deadline before a worker is taken, a GET was held up by this server (it
+    has no body a client could send slowly, as a POST's that gets a 408): a 503 with
+    ``Retry-After``, and no worker is taken. A time limit of a microsecond stands in for
+    an event loop held up that long."""
+    hurried = built.model_copy(update={"query_timeout": 1e-6})
+    with LiveServer(hurried) as live, http_client(live.url, timeout=30) as http:
+        answer = http.get("/sparql", params={"query": _cheap("hurried")})
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    assert "could not start the query in time" in answer.text
 
 
 def test_a_bad_saved_query_parameter_is_a_client_error(served: ServedProcess) -> None:
